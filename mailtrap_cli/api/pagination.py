@@ -1,0 +1,88 @@
+"""One iterator over the API's four pagination schemes (API-NOTES.md).
+
+- "page":         ?page=N (1-based), bare array, a full page means maybe more
+- "last_id":      ?last_id=<id of the last item>, bare array or {data: [...]}
+- "search_after": ?search_after=<next_page_cursor>, {data, next_page_cursor}
+- "token":        ?token=<pagination.next_token>&per_page=N, {data, pagination}
+- "body_last_id": ?last_id=<body.last_id>, {data, last_id}; null at the end
+
+`limit` caps the items yielded; `all_pages=False` stops after the first page
+(unless `limit` asks for more). Items are yielded as they arrive, so JSONL
+output streams in constant memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from mailtrap_cli.api.client import Client
+
+
+def _items(body: Any, key: str | None) -> list[Any]:
+    if isinstance(body, list):
+        return body
+    if isinstance(body, dict):
+        if key and isinstance(body.get(key), list):
+            return body[key]
+        for name in ("data", "items", "messages", "results"):
+            if isinstance(body.get(name), list):
+                return body[name]
+    return []
+
+
+def paginate(client: Client, host: str, path: str, *, scheme: str,
+             params: dict[str, Any] | None = None, limit: int | None = None,
+             all_pages: bool = False, page_size: int | None = None,
+             items_key: str | None = None, id_key: str = "id",
+             per_page: int | None = None) -> Iterator[Any]:
+    params = dict(params or {})
+    if scheme == "token" and per_page:
+        params["per_page"] = per_page
+    yielded = 0
+    page = int(params.get("page") or 1)
+    while True:
+        if scheme == "page":
+            params["page"] = page
+        body = client.get(host, path, params=params)
+        items = _items(body, items_key)
+        for item in items:
+            if limit is not None and yielded >= limit:
+                return
+            yield item
+            yielded += 1
+        if limit is not None and yielded >= limit:
+            return
+        if not all_pages and limit is None:
+            return
+        if not items:
+            return
+        if scheme == "page":
+            if page_size is not None and len(items) < page_size:
+                return
+            page += 1
+        elif scheme == "last_id":
+            if page_size is not None and len(items) < page_size:
+                return
+            last = items[-1]
+            if not isinstance(last, dict) or last.get(id_key) is None:
+                return
+            params["last_id"] = last[id_key]
+        elif scheme == "search_after":
+            cursor = body.get("next_page_cursor") if isinstance(body, dict) else None
+            if not cursor:
+                return
+            params["search_after"] = cursor
+        elif scheme == "token":
+            pagination = body.get("pagination") if isinstance(body, dict) else None
+            token = pagination.get("next_token") if isinstance(pagination, dict) else None
+            if not token:
+                return
+            params["token"] = token
+        elif scheme == "body_last_id":
+            cursor = body.get("last_id") if isinstance(body, dict) else None
+            if cursor is None:
+                return
+            params["last_id"] = cursor
+        else:
+            raise ValueError(f"unknown pagination scheme {scheme!r}")

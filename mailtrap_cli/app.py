@@ -1,0 +1,182 @@
+"""Root Typer app: global options, lazily loaded groups, errors mapped to exit codes.
+
+Groups are imported only when used, so `--version`, `--help` of one group and
+TAB completion do not pay for every command module (bench/startup.py).
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import typer
+from typer.core import TyperGroup
+
+from mailtrap_cli import __version__
+from mailtrap_cli.options import MailtrapGroup
+
+# name -> (module, one-line summary). The summary is shown by `mailtrap --help`
+# and TAB completion without importing the module.
+GROUPS: dict[str, tuple[str, str]] = {
+    "auth": ("mailtrap_cli.commands.auth", "Log in, log out and inspect credentials."),
+    "config": ("mailtrap_cli.commands.config_cmd", "Read and change profiles and settings."),
+    "send": ("mailtrap_cli.commands.send", "Send email: one message, raw MIME or a batch."),
+    "sandbox": ("mailtrap_cli.commands.sandbox",
+                "Testing sandbox: projects, sandboxes, messages, attachments."),
+    "api": ("mailtrap_cli.commands.api_cmd", "Make a raw request to any API endpoint."),
+    "doctor": ("mailtrap_cli.commands.doctor", "Check config, token, hosts and clock."),
+    "completion": ("mailtrap_cli.commands.completion", "Print a shell completion script."),
+    "local": ("mailtrap_cli.commands.local", "Run the built-in Mailtrap-compatible server."),
+}
+
+
+class LazyRootGroup(MailtrapGroup):
+    """Loads a group's module on first use and caches the click command."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return sorted(set(self.commands) | set(GROUPS))
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name in self.commands:
+            return self.commands[cmd_name]
+        entry = GROUPS.get(cmd_name)
+        if entry is None:
+            return None
+        module = importlib.import_module(entry[0])
+        command = typer.main.get_command(module.app)
+        command.name = cmd_name
+        if not command.help and not command.short_help:
+            command.short_help = entry[1]
+        self.commands[cmd_name] = command
+        return command
+
+    def shell_complete(self, ctx: Any, incomplete: str) -> list[Any]:
+        # Top-level names complete from the table, without importing modules.
+        from typer._click.shell_completion import CompletionItem
+
+        items = [CompletionItem(name, help=summary)
+                 for name, (_, summary) in sorted(GROUPS.items())
+                 if name.startswith(incomplete)]
+        items.extend(TyperGroup.shell_complete(self, ctx, incomplete)
+                     if incomplete.startswith("-") else [])
+        return items
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        rows = [(name, summary) for name, (_, summary) in sorted(GROUPS.items())]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"mailtrap-cli {__version__}")
+        raise typer.Exit()
+
+
+app = typer.Typer(
+    cls=LazyRootGroup,
+    name="mailtrap",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.callback()
+def root(
+    version: bool = typer.Option(False, "--version", is_eager=True, callback=_version,
+                                 help="Print the version and exit."),
+) -> None:
+    """Mailtrap from the command line: sending, sandbox, contacts, templates and more.
+
+    Output is a table on a terminal and JSON when piped (-o to choose).
+    `--profile local` talks to the built-in server: no account needed.
+    """
+
+
+def build() -> Any:
+    return typer.main.get_command(app)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI, map every error to its documented exit code."""
+    from typer import Abort, Exit
+    from typer._click import exceptions as click_exc
+
+    from mailtrap_cli.api.errors import ExitCode, MailtrapError
+    from mailtrap_cli.context import State
+
+    command = build()
+    # TAB completion: answers and exits when _MAILTRAP_COMPLETE is set.
+    command._main_shell_completion({}, "mailtrap", "_MAILTRAP_COMPLETE")
+    state: State | None = None
+    code = 0
+    try:
+        with command.make_context("mailtrap", list(sys.argv[1:] if argv is None else argv)) as ctx:
+            state = ctx.ensure_object(State)
+            command.invoke(ctx)
+    except MailtrapError as err:
+        _report(state, err.message, err.hint)
+        code = int(err.exit_code)
+        if state is not None and state.debug:
+            import traceback
+
+            traceback.print_exc(file=sys.stderr)
+    except Exit as exc:
+        code = exc.exit_code
+    except click_exc.NoArgsIsHelpError as exc:
+        print(exc.ctx.get_help(), file=sys.stderr)
+        code = 0
+    except click_exc.UsageError as exc:
+        hint = None
+        if exc.ctx is not None:
+            hint = f"see `{exc.ctx.command_path} --help`"
+        _report(state, exc.format_message(), hint)
+        code = ExitCode.USAGE
+    except Abort:
+        _report(state, "aborted", None)
+        code = ExitCode.ABORTED
+    except click_exc.ClickException as exc:
+        _report(state, exc.format_message(), None)
+        code = exc.exit_code
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        code = ExitCode.INTERRUPTED
+    except BrokenPipeError:
+        # `mailtrap ... | head`: the reader left; not an error worth a traceback.
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        code = ExitCode.ERROR
+    except Exception as exc:  # noqa: BLE001 - last resort: one line, no traceback
+        if state is not None and state.debug:
+            raise
+        _report(state, f"unexpected {type(exc).__name__}: {_safe(state, str(exc))}",
+                "run again with --debug for the traceback")
+        code = ExitCode.ERROR
+    finally:
+        if state is not None:
+            state.close()
+    sys.exit(code)
+
+
+def _safe(state: Any, text: str) -> str:
+    try:
+        token = state.settings.token if state is not None else None
+    except Exception:  # noqa: BLE001
+        token = None
+    return text.replace(token, "***") if token else text
+
+
+def _report(state: Any, message: str, hint: str | None) -> None:
+    if state is not None and state._out is not None:
+        state.out.error(message, hint)
+        return
+    from mailtrap_cli.output import Output
+
+    no_color = bool(state and state.no_color)
+    Output("json", no_color=no_color).error(message, hint)

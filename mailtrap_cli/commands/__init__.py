@@ -1,0 +1,1 @@
+"""One module per top-level group: parse flags, call api/, hand data to output."""

@@ -1,0 +1,248 @@
+"""Profiles: load, save (atomic, 0600 in a 0700 folder) and resolve settings.
+
+Precedence is flag > environment > profile > default. The built-in `local`
+profile points every host at the built-in server and needs no login.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mailtrap_cli.api.errors import AuthError, ConfigError, UsageError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+DEFAULT_HOSTS = {
+    "api": "https://mailtrap.io",
+    "send": "https://send.api.mailtrap.io",
+    "bulk": "https://bulk.api.mailtrap.io",
+    "sandbox": "https://sandbox.api.mailtrap.io",
+}
+HOSTS = tuple(DEFAULT_HOSTS)
+# The in-process transport answers this base URL without any server running
+# (see local/transport.py); `mailtrap local serve` shares the same database.
+LOCAL_INPROCESS_URL = "http://local.mailtrap.invalid"
+LOCAL_PROFILE = "local"
+LOCAL_DEFAULTS = {"account_id": 1, "sandbox_id": 1, "project_id": 1}
+LOCAL_TOKEN = "local-token"  # noqa: S105 - the built-in server accepts any token
+
+PROFILE_KEYS = {
+    "token": "API token (prefer `mailtrap auth login`)",
+    "account_id": "account id used by account-scoped commands",
+    "sandbox_id": "default sandbox for sandbox commands and `send --sandbox`",
+    "project_id": "default sandbox project",
+    "from": "default sender, e.g. 'App <app@example.com>'",
+    "stream": "default sending stream: transactional or bulk",
+    "output": "default output: auto, table, json, jsonl or tsv",
+    "base_url": "one base URL for all four hosts",
+    "api_url": "host for account/sandbox/management calls",
+    "send_url": "host for transactional sending",
+    "bulk_url": "host for bulk sending",
+    "sandbox_url": "host for sandbox sending",
+}
+ENV = {
+    "token": "MAILTRAP_API_TOKEN",
+    "profile": "MAILTRAP_PROFILE",
+    "account_id": "MAILTRAP_ACCOUNT_ID",
+    "sandbox_id": "MAILTRAP_SANDBOX_ID",
+    "output": "MAILTRAP_OUTPUT",
+    "base_url": "MAILTRAP_BASE_URL",
+    "config_dir": "MAILTRAP_CONFIG_DIR",
+}
+
+
+def config_dir() -> Path:
+    override = os.environ.get(ENV["config_dir"])
+    if override:
+        return Path(override).expanduser()
+    from platformdirs import user_config_path
+
+    return user_config_path("mailtrap-cli")
+
+
+def config_path() -> Path:
+    return config_dir() / "config.toml"
+
+
+def data_dir() -> Path:
+    override = os.environ.get("MAILTRAP_DATA_DIR")
+    if override:
+        return Path(override).expanduser()
+    from platformdirs import user_data_path
+
+    return user_data_path("mailtrap-cli")
+
+
+def load_file(path: Path | None = None) -> dict[str, Any]:
+    """The parsed config file, or an empty config when there is none."""
+    path = path or config_path()
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror or exc}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            f"config file {path} is not valid TOML: {exc}",
+            hint=f"fix or remove {path}",
+        ) from None
+    profiles = data.get("profiles", {})
+    if not isinstance(profiles, dict) or not all(isinstance(v, dict) for v in profiles.values()):
+        raise ConfigError(f"config file {path}: [profiles] must hold tables like [profiles.NAME]",
+                          hint=f"fix or remove {path}")
+    return data
+
+
+def save_file(data: dict[str, Any], path: Path | None = None) -> Path:
+    """Write atomically: temp file in the same folder, fsync, os.replace; 0600 in a 0700 folder."""
+    import tomli_w
+
+    path = path or config_path()
+    folder = path.parent
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with contextlib.suppress(OSError):
+        os.chmod(folder, 0o700)
+    tmp = folder / f".{path.name}.{os.getpid()}.tmp"
+    payload = tomli_w.dumps(data).encode("utf-8")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def hosts_from_base(base: str, *, local: bool) -> dict[str, str]:
+    """All four hosts from one base URL. The built-in server tells the bulk
+    stream apart by a `/bulk` path prefix, so the local profile adds it."""
+    base = base.rstrip("/")
+    hosts = dict.fromkeys(HOSTS, base)
+    if local:
+        hosts["bulk"] = base + "/bulk"
+    return hosts
+
+
+@dataclass
+class Settings:
+    """Everything a command needs to know about where and as whom it talks."""
+
+    profile: str
+    token: str | None
+    token_source: str | None
+    hosts: dict[str, str]
+    values: dict[str, Any] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
+    is_local: bool = False
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.values.get(key, default)
+
+    def require_token(self) -> str:
+        if not self.token:
+            raise AuthError(
+                f"no API token for profile '{self.profile}'",
+                hint="run `mailtrap auth login`, set MAILTRAP_API_TOKEN, "
+                "or use `--profile local` for the built-in server",
+            )
+        return self.token
+
+    def require(self, key: str, flag: str) -> Any:
+        value = self.values.get(key)
+        if value in (None, ""):
+            env = ENV.get(key)
+            where = f", {env}" if env else ""
+            raise UsageError(
+                f"no {key.replace('_', ' ')} given",
+                hint=f"pass {flag}{where}, or `mailtrap config set {key} VALUE`",
+            )
+        return value
+
+
+def active_profile_name(flag: str | None, data: dict[str, Any]) -> tuple[str, str]:
+    if flag:
+        return flag, "flag --profile"
+    env = os.environ.get(ENV["profile"])
+    if env:
+        return env, f"env {ENV['profile']}"
+    default = data.get("default_profile")
+    if isinstance(default, str) and default:
+        return default, "config default_profile"
+    return "default", "default"
+
+
+def resolve(profile_flag: str | None = None, data: dict[str, Any] | None = None) -> Settings:
+    """Settings for the active profile: flag > environment > profile > default."""
+    data = load_file() if data is None else data
+    name, _ = active_profile_name(profile_flag, data)
+    profiles = data.get("profiles", {})
+    is_local = name == LOCAL_PROFILE
+    stored = dict(profiles.get(name, {}))
+    if profile_flag and name not in profiles and not is_local:
+        known = ", ".join(sorted(set(profiles) | {LOCAL_PROFILE}))
+        raise UsageError(f"no profile named '{name}'", hint=f"profiles: {known}")
+
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    if is_local:
+        # The built-in server seeds account 1 with project 1 and sandbox 1.
+        for key, value in LOCAL_DEFAULTS.items():
+            values[key] = value
+            sources[key] = "built-in (local profile)"
+    for key, value in stored.items():
+        values[key] = value
+        sources[key] = f"profile {name}"
+    for key in ("account_id", "sandbox_id", "output", "base_url"):
+        env_value = os.environ.get(ENV[key])
+        if env_value:
+            values[key] = env_value
+            sources[key] = f"env {ENV[key]}"
+
+    token = os.environ.get(ENV["token"]) or None
+    token_source = f"env {ENV['token']}" if token else None
+    if not token and stored.get("token"):
+        token, token_source = str(stored["token"]), f"config file (profile {name})"
+    if not token and is_local:
+        token, token_source = LOCAL_TOKEN, "built-in (local profile accepts any token)"
+    values.pop("token", None)
+
+    env_base = os.environ.get(ENV["base_url"])
+    base = env_base or stored.get("base_url")
+    if is_local:
+        hosts = hosts_from_base(base or LOCAL_INPROCESS_URL, local=True)
+    else:
+        hosts = dict(DEFAULT_HOSTS)
+        if base:
+            hosts = hosts_from_base(base, local=False)
+    if not env_base:
+        for host in HOSTS:
+            override = stored.get(f"{host}_url")
+            if override:
+                hosts[host] = str(override).rstrip("/")
+    return Settings(profile=name, token=token, token_source=token_source, hosts=hosts,
+                    values=values, sources=sources, is_local=is_local)
+
+
+def check_key(key: str) -> None:
+    if key not in PROFILE_KEYS:
+        raise UsageError(f"unknown config key '{key}'",
+                         hint="keys: " + ", ".join(PROFILE_KEYS))
+    if key == "token":
+        raise UsageError("the token is not set through `config set` (it would land in "
+                         "shell history)", hint="use `mailtrap auth login`")

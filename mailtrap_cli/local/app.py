@@ -1,0 +1,133 @@
+"""LocalApp: one request in, one response out; shared by the HTTP server and
+the in-process transport."""
+
+from __future__ import annotations
+
+import importlib
+import threading
+import time
+from collections import deque
+from typing import Any
+
+from mailtrap_cli.local.faults import Faults, Limits
+from mailtrap_cli.local.router import HTTPError, Request, Response, Router, api_error
+from mailtrap_cli.local.store import Store, now_iso
+
+# Each module may define SCHEMA (SQL), seed(store) and register(router).
+ROUTE_MODULES = [
+    "mailtrap_cli.local.mailstore",
+    "mailtrap_cli.local.control",
+    "mailtrap_cli.local.routes_accounts",
+]
+_OPTIONAL_MODULES = [
+    "mailtrap_cli.local.routes_sending",
+    "mailtrap_cli.local.routes_sandbox",
+]
+
+
+class LocalApp:
+    def __init__(self, db: str = ":memory:") -> None:
+        self.store = Store(db)
+        self.router = Router()
+        self.faults = Faults()
+        self.limits = Limits()
+        self.log: deque[dict[str, Any]] = deque(maxlen=100_000)
+        self._log_lock = threading.Lock()
+        self.started_at = now_iso()
+        modules = [importlib.import_module(name) for name in ROUTE_MODULES]
+        for name in _OPTIONAL_MODULES:
+            try:
+                modules.append(importlib.import_module(name))
+            except ModuleNotFoundError as exc:
+                if exc.name != name:
+                    raise
+        for module in modules:
+            schema = getattr(module, "SCHEMA", None)
+            if schema:
+                self.store.script(schema)
+        for module in modules:
+            if hasattr(module, "seed"):
+                module.seed(self.store)
+            if hasattr(module, "register"):
+                module.register(self.router)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def record(self, req: Request, status: int, note: str | None = None) -> None:
+        entry = {"method": req.method, "path": req.path, "stream": req.stream,
+                 "query": {k: v[-1] for k, v in req.query.items()}, "status": status,
+                 "at": time.time()}
+        if note:
+            entry["note"] = note
+        with self._log_lock:
+            self.log.append(entry)
+
+    def handle(self, req: Request) -> Response:
+        control = req.path.startswith("/_local/")
+        if not control:
+            if self.limits.latency:
+                time.sleep(self.limits.latency)
+            fault = self.faults.take(req.method, req.path)
+            if fault is not None and not fault.after:
+                self.record(req, fault.status or 0, "fault")
+                if fault.drop:
+                    return Response(drop=True)
+                return self._fault_response(fault)
+            auth = self._check_auth(req)
+            if auth is not None:
+                self.record(req, auth.status)
+                return auth
+            wait = self.limits.check_rate(req.token or "")
+            if wait is not None:
+                self.record(req, 429, "rate limit")
+                return Response.of({"errors": "Rate limit exceeded"}, 429,
+                                   {"Retry-After": str(max(1, round(wait + 0.5)))})
+        else:
+            fault = None
+        response = self._dispatch(req)
+        if not control:
+            self.record(req, response.status)
+            if fault is not None:  # an "after" fault: the work is done, the answer is lost
+                if fault.drop:
+                    return Response(drop=True)
+                return self._fault_response(fault)
+        return response
+
+    def _dispatch(self, req: Request) -> Response:
+        try:
+            handler, params = self.router.match(req.method, req.path)
+            req.params = params
+            result = handler(self, req, **params)
+            if isinstance(result, Response):
+                return result
+            if isinstance(result, tuple):
+                return Response.of(result[0], result[1])
+            return Response.of(result)
+        except HTTPError as err:
+            return Response.of(err.body, err.status, err.headers)
+
+    @staticmethod
+    def _fault_response(fault: Any) -> Response:
+        status = fault.status or 500
+        headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+        body = fault.body
+        if body is None:
+            body = {"errors": "Rate limit exceeded"} if status == 429 else {
+                "errors": "Internal Server Error" if status == 500 else "Service Unavailable"}
+        return Response.of(body, status, headers)
+
+    @staticmethod
+    def _check_auth(req: Request) -> Response | None:
+        """Any token is accepted, except the test hooks `invalid…` (401) and
+        `forbidden…` (403); a missing token is a 401 as upstream."""
+        token = req.token
+        if not token or token.startswith("invalid"):
+            return Response.of({"error": "Incorrect API token"}, 401)
+        if token.startswith("forbidden"):
+            return Response.of({"errors": "Account access forbidden"}, 403)
+        return None
+
+
+def error(status: int, message: str) -> HTTPError:
+    return api_error(status, message)

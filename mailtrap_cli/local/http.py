@@ -1,0 +1,90 @@
+"""Serve LocalApp over HTTP/1.1 (keep-alive) on loopback with the standard library."""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import socket
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from mailtrap_cli.local.app import LocalApp
+from mailtrap_cli.local.router import Request
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "mailtrap-local"
+    app: LocalApp
+    verbose = False
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        req = Request.build(self.command, self.path, dict(self.headers.items()), body)
+        response = self.app.handle(req)
+        if response.drop:
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        self.send_response(response.status)
+        for key, value in response.headers.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(response.body)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _serve  # noqa: N815
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        if self.verbose:
+            sys.stderr.write(f"{self.address_string()} - {format % args}\n")
+
+
+class LocalServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+
+def make_server(app: LocalApp, host: str = "127.0.0.1", port: int = 0, *,
+                verbose: bool = False) -> LocalServer:
+    handler = type("Handler", (_Handler,), {"app": app, "verbose": verbose})
+    return LocalServer((host, port), handler)
+
+
+class RunningServer:
+    """A server on a background thread (tests, benchmarks, `smtp-test`)."""
+
+    def __init__(self, db: str = ":memory:", host: str = "127.0.0.1", port: int = 0) -> None:
+        self.app = LocalApp(db)
+        self.httpd = make_server(self.app, host, port)
+        self.host, self.port = self.httpd.server_address[:2]
+        self.url = f"http://{self.host}:{self.port}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True,
+                                       kwargs={"poll_interval": 0.05})
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.app.close()
+
+    def __enter__(self) -> RunningServer:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()

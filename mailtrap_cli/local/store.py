@@ -1,0 +1,75 @@
+"""SQLite storage for the built-in server: one connection, one lock, WAL on files."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+
+def now_iso() -> str:
+    """UTC timestamp in the API's format, millisecond precision."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+class Store:
+    def __init__(self, path: str | Path = ":memory:") -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self.conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None,
+                                    timeout=30)
+        self.conn.row_factory = sqlite3.Row
+        self.lock = threading.RLock()
+        if self.path != ":memory:":
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=NORMAL")
+        self.conn.execute("PRAGMA foreign_keys=ON")
+
+    def close(self) -> None:
+        with self.lock:
+            self.conn.close()
+
+    @contextmanager
+    def tx(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction; rolled back when the block raises."""
+        with self.lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
+
+    def script(self, sql: str) -> None:
+        with self.lock:
+            self.conn.executescript(sql)
+
+    def all(self, sql: str, args: Any = ()) -> list[dict[str, Any]]:
+        with self.lock:
+            return [dict(row) for row in self.conn.execute(sql, args).fetchall()]
+
+    def one(self, sql: str, args: Any = ()) -> dict[str, Any] | None:
+        with self.lock:
+            row = self.conn.execute(sql, args).fetchone()
+        return dict(row) if row is not None else None
+
+    def execute(self, sql: str, args: Any = ()) -> sqlite3.Cursor:
+        with self.lock:
+            return self.conn.execute(sql, args)
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def loads(value: str | None, default: Any = None) -> Any:
+    if value is None:
+        return default
+    return json.loads(value)

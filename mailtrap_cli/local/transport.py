@@ -1,0 +1,84 @@
+"""A requests transport adapter that answers the `local` profile in-process.
+
+With no `mailtrap local serve` running, the local profile's requests go
+straight to a LocalApp over the same SQLite file the server uses, so the
+offline workflow needs nothing started and both see the same messages.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from requests.adapters import BaseAdapter
+from requests.exceptions import ConnectionError as RequestsConnectionError
+from requests.models import Response as RequestsResponse
+from requests.structures import CaseInsensitiveDict
+
+from mailtrap_cli.local.router import Request
+
+_apps: dict[str, Any] = {}
+_lock = threading.Lock()
+
+
+def default_db() -> Path:
+    override = os.environ.get("MAILTRAP_LOCAL_DB")
+    if override:
+        return Path(override).expanduser()
+    from mailtrap_cli.config import data_dir
+
+    return data_dir() / "local.sqlite3"
+
+
+def app_for(db: str | Path | None = None) -> Any:
+    from mailtrap_cli.local.app import LocalApp
+
+    key = str(db or default_db())
+    with _lock:
+        if key not in _apps:
+            _apps[key] = LocalApp(key)
+        return _apps[key]
+
+
+class InProcessAdapter(BaseAdapter):
+    def __init__(self, db: str | Path | None = None) -> None:
+        super().__init__()
+        self.db = db
+
+    def send(self, request: Any, stream: bool = False, timeout: Any = None, verify: Any = True,
+             cert: Any = None, proxies: Any = None) -> RequestsResponse:
+        from urllib.parse import urlsplit
+
+        body = request.body or b""
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        parts = urlsplit(request.url)
+        target = parts.path + (f"?{parts.query}" if parts.query else "")
+        req = Request.build(request.method, target, dict(request.headers), body)
+        result = app_for(self.db).handle(req)
+        if result.drop:
+            raise RequestsConnectionError("Connection aborted: RemoteDisconnected",
+                                          request=request)
+        response = RequestsResponse()
+        response.status_code = result.status
+        response.headers = CaseInsensitiveDict(result.headers)
+        response.raw = BytesIO(result.body)
+        response._content = result.body
+        response.url = request.url
+        response.request = request
+        response.reason = _REASONS.get(result.status, "")
+        response.encoding = "utf-8"
+        return response
+
+    def close(self) -> None:
+        pass
+
+
+_REASONS = {200: "OK", 201: "Created", 204: "No Content", 400: "Bad Request",
+            401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
+            409: "Conflict", 413: "Payload Too Large", 422: "Unprocessable Entity",
+            429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway",
+            503: "Service Unavailable", 504: "Gateway Timeout"}

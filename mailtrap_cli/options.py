@@ -1,0 +1,119 @@
+"""Shared option aliases and the global options every leaf command accepts.
+
+Global options (--profile, --output, --quiet, --no-color, --debug, --timeout)
+work before the group and after the leaf alike: `MailtrapCommand` appends the
+same option objects to every command, and their callbacks write into the one
+State, so there is a single definition and no copies.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperCommand, TyperGroup, TyperOption
+
+from mailtrap_cli.context import State, get_state
+
+GLOBAL_PANEL = "Global options"
+OUTPUT_CHOICES = ("auto", "table", "json", "jsonl", "tsv")
+
+
+def _store(ctx: Any, param: Any, value: Any) -> Any:
+    if value is None or value is False:
+        return value
+    state = get_state(ctx)
+    setattr(state, param.name, value)
+    return value
+
+
+def _check_output(ctx: Any, param: Any, value: Any) -> Any:
+    if value is not None and value not in OUTPUT_CHOICES:
+        raise typer.BadParameter(f"'{value}' is not one of {', '.join(OUTPUT_CHOICES)}")
+    return _store(ctx, param, value)
+
+
+def _complete_output(incomplete: str) -> list[str]:
+    return [c for c in OUTPUT_CHOICES if c.startswith(incomplete)]
+
+
+def global_params() -> list[Any]:
+    common = {"expose_value": False, "rich_help_panel": GLOBAL_PANEL}
+    return [
+        TyperOption(param_decls=["--profile", "-p", "profile"], type=str, default=None,
+                    callback=_store, metavar="NAME",
+                    help="Profile to use (env MAILTRAP_PROFILE; `local` = built-in server).",
+                    **common),
+        TyperOption(param_decls=["--output", "-o", "output"], type=str, default=None,
+                    callback=_check_output, metavar="FORMAT", autocompletion=_complete_output,
+                    help="auto|table|json|jsonl|tsv (env MAILTRAP_OUTPUT). auto: table on a "
+                    "terminal, JSON when piped.", **common),
+        TyperOption(param_decls=["--quiet", "-q", "quiet"], is_flag=True, default=False,
+                    callback=_store, help="No hints or progress on stderr.", **common),
+        TyperOption(param_decls=["--no-color", "no_color"], is_flag=True, default=False,
+                    callback=_store, help="No colour (also NO_COLOR).", **common),
+        TyperOption(param_decls=["--debug", "debug"], is_flag=True, default=False,
+                    callback=_store, help="Log HTTP requests to stderr (token redacted).",
+                    **common),
+        TyperOption(param_decls=["--timeout", "timeout"], type=float, default=None,
+                    callback=_store, metavar="SECONDS",
+                    help="HTTP read timeout in seconds (default 30).", **common),
+    ]
+
+
+class MailtrapCommand(TyperCommand):
+    """A leaf command that also takes the global options."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.params.extend(global_params())
+
+
+class MailtrapGroup(TyperGroup):
+    """A group that also takes the global options (for `mailtrap sandbox -o json ...`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        names = {p.name for p in self.params}
+        self.params.extend(p for p in global_params() if p.name not in names)
+
+
+def _group_callback() -> None:
+    pass
+
+
+class Typer(typer.Typer):
+    """typer.Typer whose commands and groups accept the global options."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("cls", MailtrapGroup)
+        kwargs.setdefault("no_args_is_help", True)
+        kwargs.setdefault("rich_markup_mode", None)
+        kwargs.setdefault("pretty_exceptions_enable", False)
+        kwargs.setdefault("add_completion", False)
+        # A callback keeps a one-command Typer a group (`local serve`, not `local`).
+        kwargs.setdefault("callback", _group_callback)
+        super().__init__(*args, **kwargs)
+
+    def command(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("cls", MailtrapCommand)
+        return super().command(*args, **kwargs)
+
+
+# -- shared option aliases: same flag, same meaning, everywhere --------------
+LimitOpt = Annotated[int | None, typer.Option("--limit", "-L", min=1, metavar="N",
+                                              help="Return at most N items.")]
+AllOpt = Annotated[bool, typer.Option("--all", help="Fetch every page.")]
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Print the request and send nothing.")]
+SandboxOpt = Annotated[int | None, typer.Option(
+    "--sandbox", metavar="ID",
+    help="Sandbox id (default: the profile's sandbox_id / MAILTRAP_SANDBOX_ID).")]
+AccountOpt = Annotated[int | None, typer.Option(
+    "--account", metavar="ID",
+    help="Account id (default: the profile's account_id / MAILTRAP_ACCOUNT_ID).")]
+ProjectOpt = Annotated[int | None, typer.Option("--project", metavar="ID", help="Project id.")]
+
+__all__ = ["State", "get_state", "Typer", "MailtrapCommand", "MailtrapGroup",
+           "LimitOpt", "AllOpt", "YesOpt", "DryRunOpt", "SandboxOpt", "AccountOpt",
+           "ProjectOpt", "global_params"]

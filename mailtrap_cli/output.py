@@ -1,0 +1,230 @@
+"""The one place that prints.
+
+Data goes to stdout as a rich table (TTY), JSON, JSONL or TSV; everything
+human (hints, progress, warnings, errors) goes to stderr. JSON is written
+with json.dumps, never through rich markup, and is the API's objects whole.
+rich is imported only when a table or a progress bar is actually drawn.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from typing import IO, Any
+
+MODES = ("auto", "table", "json", "jsonl", "tsv")
+Column = str | tuple[str, str]
+
+
+def dumps(value: Any, *, indent: int | None = 2) -> str:
+    return json.dumps(value, indent=indent, ensure_ascii=False, default=str)
+
+
+def pluck(item: Any, key: str) -> Any:
+    """`a.b.c` lookup through nested dicts; missing parts give None."""
+    value = item
+    for part in key.split("."):
+        if isinstance(value, dict):
+            value = value.get(part)
+        else:
+            return None
+    return value
+
+
+def cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def _infer_columns(item: Any) -> list[tuple[str, str]]:
+    if not isinstance(item, dict):
+        return [("value", "value")]
+    cols = [(k, k) for k, v in item.items() if not isinstance(v, (dict, list))]
+    return cols or [(k, k) for k in item]
+
+
+def _norm_columns(columns: Sequence[Column] | None, first: Any) -> list[tuple[str, str]]:
+    if not columns:
+        return _infer_columns(first)
+    return [(c, c) if isinstance(c, str) else (c[0], c[1]) for c in columns]
+
+
+class Output:
+    def __init__(self, mode: str = "auto", *, quiet: bool = False, no_color: bool = False,
+                 stdout: IO[str] | None = None, stderr: IO[str] | None = None) -> None:
+        self.stdout = stdout or sys.stdout
+        self.stderr = stderr or sys.stderr
+        self.quiet = quiet
+        self.no_color = no_color or bool(os.environ.get("NO_COLOR"))
+        self.requested = mode
+        self.mode = self._resolve(mode)
+
+    # -- environment -----------------------------------------------------
+    def _isatty(self, stream: IO[str]) -> bool:
+        if os.environ.get("MAILTRAP_FORCE_TTY") == "1":
+            return True
+        try:
+            return stream.isatty()
+        except (AttributeError, ValueError):
+            return False
+
+    @property
+    def stdout_tty(self) -> bool:
+        return self._isatty(self.stdout)
+
+    @property
+    def stderr_tty(self) -> bool:
+        return self._isatty(self.stderr)
+
+    def _resolve(self, mode: str) -> str:
+        if mode == "auto":
+            return "table" if self.stdout_tty else "json"
+        return mode
+
+    def _color(self, code: str, text: str) -> str:
+        if self.no_color or not self.stderr_tty:
+            return text
+        return f"\033[{code}m{text}\033[0m"
+
+    # -- human side: stderr ------------------------------------------------
+    def info(self, message: str) -> None:
+        if not self.quiet:
+            print(message, file=self.stderr, flush=True)
+
+    def success(self, message: str) -> None:
+        if not self.quiet:
+            print(self._color("32", "✓") + " " + message, file=self.stderr, flush=True)
+
+    def warn(self, message: str) -> None:
+        print(self._color("33", "warning:") + " " + message, file=self.stderr, flush=True)
+
+    def error(self, message: str, hint: str | None = None) -> None:
+        print(self._color("31", "error:") + " " + message, file=self.stderr, flush=True)
+        if hint:
+            print(self._color("2", "hint:") + " " + hint, file=self.stderr, flush=True)
+
+    def console(self, *, stderr: bool = True) -> Any:
+        from rich.console import Console
+
+        return Console(file=self.stderr if stderr else self.stdout,
+                       no_color=self.no_color, force_terminal=None,
+                       highlight=False, soft_wrap=False)
+
+    def progress(self, *columns: Any, transient: bool = False) -> Any:
+        """A rich Progress on stderr, or None when stderr is not a TTY or -q."""
+        if self.quiet or not self.stderr_tty:
+            return None
+        from rich.progress import Progress
+
+        return Progress(*columns, console=self.console(), transient=transient)
+
+    # -- data side: stdout ------------------------------------------------
+    def emit(self, data: Any, *, columns: Sequence[Column] | None = None,
+             title: str | None = None) -> None:
+        """Render data: a dict (one object), a list or iterator (many), or a scalar."""
+        if isinstance(data, dict):
+            self._emit_one(data)
+        elif isinstance(data, (list, tuple, Iterator)):
+            self._emit_many(data, columns, title)
+        elif data is None:
+            return
+        else:
+            self._write(cell(data) + "\n")
+
+    def text(self, value: str) -> None:
+        """Plain text data (a body, a token) to stdout, as it is."""
+        self._write(value if value.endswith("\n") else value + "\n")
+
+    def raw(self, data: bytes) -> None:
+        buffer = getattr(self.stdout, "buffer", None)
+        if buffer is not None:
+            self.stdout.flush()
+            buffer.write(data)
+            buffer.flush()
+        else:
+            self.stdout.write(data.decode("utf-8", "replace"))
+
+    def _write(self, text: str) -> None:
+        self.stdout.write(text)
+        self.stdout.flush()
+
+    def _emit_one(self, obj: dict[str, Any]) -> None:
+        if self.mode in ("json",):
+            self._write(dumps(obj) + "\n")
+        elif self.mode == "jsonl":
+            self._write(dumps(obj, indent=None) + "\n")
+        elif self.mode == "tsv":
+            for key, value in obj.items():
+                self._write(f"{key}\t{_tsv(cell(value))}\n")
+        else:
+            self._table_kv(obj)
+
+    def _emit_many(self, items: Iterable[Any], columns: Sequence[Column] | None,
+                   title: str | None) -> None:
+        if self.mode == "json":
+            # Stream the array so --all stays in constant memory.
+            first = True
+            self.stdout.write("[")
+            for item in items:
+                self.stdout.write(("\n" if first else ",\n") + _indent(dumps(item)))
+                first = False
+            self._write("]\n" if first else "\n]\n")
+        elif self.mode == "jsonl":
+            for item in items:
+                self._write(dumps(item, indent=None) + "\n")
+        elif self.mode == "tsv":
+            cols: list[tuple[str, str]] | None = None
+            for item in items:
+                if cols is None:
+                    cols = _norm_columns(columns, item)
+                    self._write("\t".join(h for _, h in cols) + "\n")
+                self._write("\t".join(_tsv(cell(pluck(item, k))) for k, _ in cols) + "\n")
+        else:
+            self._table(list(items), columns, title)
+
+    def _table(self, items: list[Any], columns: Sequence[Column] | None,
+               title: str | None) -> None:
+        if not items:
+            self.info("(no results)")
+            return
+        from rich.table import Table
+
+        cols = _norm_columns(columns, items[0])
+        table = Table(title=title, header_style="bold", box=None, pad_edge=False)
+        for _, header in cols:
+            table.add_column(header, overflow="fold")
+        for item in items:
+            table.add_row(*(_markup_safe(cell(pluck(item, k))) for k, _ in cols))
+        self.console(stderr=False).print(table)
+
+    def _table_kv(self, obj: dict[str, Any]) -> None:
+        from rich.table import Table
+
+        table = Table(show_header=False, box=None, pad_edge=False)
+        table.add_column("key", style="bold")
+        table.add_column("value", overflow="fold")
+        for key, value in obj.items():
+            table.add_row(_markup_safe(str(key)), _markup_safe(cell(value)))
+        self.console(stderr=False).print(table)
+
+
+def _indent(text: str) -> str:
+    return "\n".join("  " + line for line in text.splitlines())
+
+
+def _tsv(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _markup_safe(text: str) -> Any:
+    """A rich Text, so `[bracketed]` subjects are shown, not eaten as markup."""
+    from rich.text import Text
+
+    return Text(text)

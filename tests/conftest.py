@@ -1,0 +1,167 @@
+"""Test harness: the real CLI against the built-in server over real HTTP on 127.0.0.1.
+
+- `isolated` (autouse): config, data and local DB under tmp_path; no MAILTRAP_*
+  leaks in from the machine; fast retry backoff.
+- `server`: a fresh built-in server (in-memory SQLite) on a free port.
+- `cli`: runs `mailtrap ...` in process against `server` with the local profile
+  and returns exit code, stdout and stderr separately.
+- `run_mailtrap`: the same as a subprocess (entry point, signals, TTY).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from mailtrap_cli.local.http import RunningServer
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+
+
+@dataclass
+class Result:
+    code: int
+    stdout: str
+    stderr: str
+    stdout_bytes: bytes = b""
+
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+    def jsonl(self) -> list[Any]:
+        return [json.loads(line) for line in self.stdout.splitlines() if line.strip()]
+
+    def __repr__(self) -> str:
+        return (f"Result(code={self.code}, stdout={self.stdout[:800]!r}, "
+                f"stderr={self.stderr[:800]!r})")
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for key in list(os.environ):
+        if key.startswith("MAILTRAP_") or key in ("NO_COLOR",):
+            monkeypatch.delenv(key, raising=False)
+    home = tmp_path / "home"
+    monkeypatch.setenv("MAILTRAP_CONFIG_DIR", str(home / "config"))
+    monkeypatch.setenv("MAILTRAP_DATA_DIR", str(home / "data"))
+    monkeypatch.setenv("MAILTRAP_LOCAL_DB", str(home / "data" / "local.sqlite3"))
+    monkeypatch.setenv("MAILTRAP_RETRY_BACKOFF", "0.01")
+    monkeypatch.setenv("COLUMNS", "200")
+    return home
+
+
+class ServerHandle:
+    """The running server plus helpers to drive its /_local control endpoints."""
+
+    def __init__(self, running: RunningServer) -> None:
+        self.running = running
+        self.url = running.url
+        self.app = running.app
+        self.http = requests.Session()
+        self.http.headers["Authorization"] = "Bearer test-control"
+
+    def fault(self, **spec: Any) -> None:
+        r = self.http.post(self.url + "/_local/faults", json=spec, timeout=5)
+        r.raise_for_status()
+
+    def configure(self, **spec: Any) -> None:
+        r = self.http.post(self.url + "/_local/config", json=spec, timeout=5)
+        r.raise_for_status()
+
+    def requests(self, path: str | None = None, method: str | None = None) -> list[dict]:
+        params = {k: v for k, v in {"path": path, "method": method}.items() if v}
+        r = self.http.get(self.url + "/_local/requests", params=params, timeout=5)
+        r.raise_for_status()
+        return r.json()
+
+    def call(self, method: str, path: str, **kw: Any) -> requests.Response:
+        return self.http.request(method, self.url + path, timeout=10, **kw)
+
+
+@pytest.fixture
+def server() -> Iterator[ServerHandle]:
+    running = RunningServer(":memory:")
+    try:
+        yield ServerHandle(running)
+    finally:
+        running.stop()
+
+
+def _invoke(args: list[str], env: dict[str, str], stdin: bytes | str | None,
+            monkeypatch: pytest.MonkeyPatch) -> Result:
+    from mailtrap_cli.app import main
+
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    data = stdin.encode() if isinstance(stdin, str) else (stdin or b"")
+    fake_in = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8")
+    out_buf, err_buf = io.BytesIO(), io.BytesIO()
+    fake_out = io.TextIOWrapper(out_buf, encoding="utf-8", write_through=True)
+    fake_err = io.TextIOWrapper(err_buf, encoding="utf-8", write_through=True)
+    saved = sys.stdin, sys.stdout, sys.stderr
+    sys.stdin, sys.stdout, sys.stderr = fake_in, fake_out, fake_err
+    code = 0
+    try:
+        main(list(args))
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    finally:
+        fake_out.flush()
+        fake_err.flush()
+        sys.stdin, sys.stdout, sys.stderr = saved
+    raw = out_buf.getvalue()
+    return Result(code, raw.decode("utf-8", "replace"),
+                  err_buf.getvalue().decode("utf-8", "replace"), raw)
+
+
+@pytest.fixture
+def cli(server: ServerHandle, monkeypatch: pytest.MonkeyPatch):
+    """`cli("sandbox", "messages", "list")` -> Result, against `server`, profile local."""
+
+    def run(*args: str, env: dict[str, str] | None = None, stdin: bytes | str | None = None
+            ) -> Result:
+        base = {"MAILTRAP_PROFILE": "local", "MAILTRAP_BASE_URL": server.url}
+        base.update(env or {})
+        with monkeypatch.context() as m:
+            return _invoke(list(args), base, stdin, m)
+
+    return run
+
+
+@pytest.fixture
+def cli_raw(monkeypatch: pytest.MonkeyPatch):
+    """Run the CLI in process with only the environment given (no server implied)."""
+
+    def run(*args: str, env: dict[str, str] | None = None, stdin: bytes | str | None = None
+            ) -> Result:
+        with monkeypatch.context() as m:
+            return _invoke(list(args), env or {}, stdin, m)
+
+    return run
+
+
+@pytest.fixture
+def run_mailtrap():
+    """Run the installed entry point as a subprocess."""
+
+    def run(*args: str, env: dict[str, str] | None = None, input: bytes | None = None,
+            timeout: float = 60) -> Result:
+        full_env = dict(os.environ)
+        full_env.update(env or {})
+        proc = subprocess.run([sys.executable, "-m", "mailtrap_cli", *args], input=input,
+                              capture_output=True, env=full_env, timeout=timeout)
+        return Result(proc.returncode, proc.stdout.decode("utf-8", "replace"),
+                      proc.stderr.decode("utf-8", "replace"), proc.stdout)
+
+    return run
