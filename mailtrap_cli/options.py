@@ -85,14 +85,16 @@ def _group_callback() -> None:
 class Typer(typer.Typer):
     """typer.Typer whose commands and groups accept the global options."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, leaf: bool = False, **kwargs: Any) -> None:
+        """`leaf=True` for a top-level command with no subcommands (`api`, `doctor`)."""
         kwargs.setdefault("cls", MailtrapGroup)
         kwargs.setdefault("no_args_is_help", True)
         kwargs.setdefault("rich_markup_mode", None)
         kwargs.setdefault("pretty_exceptions_enable", False)
         kwargs.setdefault("add_completion", False)
         # A callback keeps a one-command Typer a group (`local serve`, not `local`).
-        kwargs.setdefault("callback", _group_callback)
+        if not leaf:
+            kwargs.setdefault("callback", _group_callback)
         super().__init__(*args, **kwargs)
 
     def command(self, *args: Any, **kwargs: Any) -> Any:

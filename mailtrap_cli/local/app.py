@@ -19,9 +19,12 @@ ROUTE_MODULES = [
     "mailtrap_cli.local.control",
     "mailtrap_cli.local.routes_accounts",
 ]
+# Area modules; a module not written yet is skipped.
 _OPTIONAL_MODULES = [
     "mailtrap_cli.local.routes_sending",
-    "mailtrap_cli.local.routes_sandbox",
+    "mailtrap_cli.local.routes_templates",
+    "mailtrap_cli.local.routes_sandbox_admin",
+    "mailtrap_cli.local.routes_sandbox_messages",
 ]
 
 

@@ -1,0 +1,188 @@
+"""`mailtrap api`: a raw request to any endpoint, the escape hatch for everything."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from mailtrap_cli.api.errors import UsageError
+from mailtrap_cli.context import get_state
+from mailtrap_cli.options import DryRunOpt, Typer
+
+app = Typer(leaf=True)
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD")
+HOSTS = ("api", "send", "bulk", "sandbox")
+
+
+def _pairs(values: list[str], typed: bool) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            flag = "-F" if typed else "-f"
+            raise UsageError(f"{flag} {item!r}: expected key=value")
+        parsed: Any = value
+        if typed:
+            try:
+                parsed = json.loads(value)
+            except ValueError:
+                parsed = value
+        fields[key] = parsed
+    return fields
+
+
+def _read_input(source: str) -> bytes:
+    if source == "-":
+        return sys.stdin.buffer.read()
+    try:
+        return Path(source).read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read --input {source}: {exc.strerror or exc}") from None
+
+
+def _pages(client: Any, host: str, path: str, params: dict[str, Any]) -> Iterator[Any]:
+    """Follow whichever pagination scheme the first answer shows."""
+    params = dict(params)
+    page = int(params.get("page") or 1)
+    seen_first: Any = object()
+    while True:
+        body = client.get(host, path, params=params)
+        if isinstance(body, list):
+            items = body
+            if not items:
+                return
+            first = json.dumps(items[0], sort_keys=True)
+            if first == seen_first:  # the endpoint ignores ?page: stop, don't loop
+                return
+            seen_first = first
+            yield from items
+            page += 1
+            params["page"] = page
+            continue
+        if not isinstance(body, dict):
+            yield body
+            return
+        items = body.get("data") if isinstance(body.get("data"), list) else None
+        if items is None:
+            yield body
+            return
+        yield from items
+        pagination = body.get("pagination") if isinstance(body.get("pagination"), dict) else {}
+        if body.get("next_page_cursor"):
+            params["search_after"] = body["next_page_cursor"]
+        elif pagination.get("next_token"):
+            params["token"] = pagination["next_token"]
+        elif body.get("last_id") is not None and items:
+            params["last_id"] = body["last_id"]
+        else:
+            return
+
+
+@app.command(no_args_is_help=True)
+def api(
+    ctx: typer.Context,
+    method_or_path: Annotated[str, typer.Argument(metavar="[METHOD] PATH",
+                                                  help="HTTP method (optional) and path.")],
+    path: Annotated[str | None, typer.Argument(metavar="", show_default=False)] = None,
+    method: Annotated[str | None, typer.Option("--method", "-X", help="HTTP method.")] = None,
+    host: Annotated[str, typer.Option(help="api|send|bulk|sandbox")] = "api",
+    field: Annotated[list[str] | None, typer.Option(
+        "--field", "-f", metavar="KEY=VALUE",
+        help="String field: query parameter for GET, JSON body field otherwise.")] = None,
+    typed_field: Annotated[list[str] | None, typer.Option(
+        "--typed-field", "-F", metavar="KEY=VALUE",
+        help="Like -f, but the value is parsed as JSON (numbers, true, null, objects).")] = None,
+    header: Annotated[list[str] | None, typer.Option(
+        "--header", "-H", metavar="'KEY: VALUE'", help="Extra request header.")] = None,
+    input_: Annotated[str | None, typer.Option(
+        "--input", metavar="FILE|-", help="Request body from a file, or - for stdin.")] = None,
+    paginate: Annotated[bool, typer.Option(
+        "--paginate", help="GET every page and print the items as one list.")] = False,
+    dry_run: DryRunOpt = False,
+) -> None:
+    """Make an authenticated request to any Mailtrap endpoint and print the answer.
+
+    With one argument the method is GET (POST when fields are given).
+
+    \b
+    Examples:
+      mailtrap api /api/accounts
+      mailtrap api GET /api/sandboxes/123/messages -f search=welcome
+      mailtrap api POST /api/send --host send --input message.json
+      mailtrap api DELETE /api/webhooks/7
+      mailtrap api /api/email_logs --paginate -o jsonl
+    """
+    state = get_state(ctx)
+    if path is None:
+        target = method_or_path
+    else:
+        if method:
+            raise UsageError("give the method either as an argument or with -X, not both")
+        method, target = method_or_path, path
+    if host not in HOSTS:
+        raise UsageError(f"--host must be one of {', '.join(HOSTS)}, got '{host}'")
+    fields = {**_pairs(field or [], False), **_pairs(typed_field or [], True)}
+    body_bytes = _read_input(input_) if input_ else None
+    verb = (method or ("POST" if fields or body_bytes is not None else "GET")).upper()
+    if verb not in METHODS:
+        raise UsageError(f"unknown method '{verb}'", hint="use " + ", ".join(METHODS))
+    if not target.startswith("/"):
+        target = "/" + target
+    headers: dict[str, str] = {}
+    for item in header or []:
+        key, sep, value = item.partition(":")
+        if not sep or not key.strip():
+            raise UsageError(f"-H {item!r}: expected 'Key: value'")
+        headers[key.strip()] = value.strip()
+
+    params: dict[str, Any] = {}
+    json_body: Any = None
+    if verb in ("GET", "HEAD", "DELETE") and body_bytes is None:
+        params = fields
+    elif body_bytes is not None:
+        if fields:
+            params = fields
+        try:
+            json_body = json.loads(body_bytes) if body_bytes.strip() else None
+        except ValueError:
+            json_body = None
+    else:
+        json_body = fields
+
+    if dry_run:
+        shown = json_body if json_body is not None or body_bytes is None else \
+            body_bytes.decode("utf-8", "replace")
+        state.dry_run(verb, host, target, params=params, body=shown)
+        return
+    client = state.client()
+    out = state.out
+    if paginate:
+        if verb != "GET":
+            raise UsageError("--paginate works with GET only")
+        out.emit(_pages(client, host, target, params))
+        return
+    kwargs: dict[str, Any] = {"params": params or None, "headers": headers, "raw": True}
+    if json_body is not None:
+        kwargs["json"] = json_body
+    elif body_bytes is not None:
+        kwargs["data"] = body_bytes
+    response = client.request(verb, host, target, **kwargs)
+    ctype = response.headers.get("Content-Type", "")
+    if not response.content:
+        out.info(f"HTTP {response.status_code}")
+        return
+    if "json" in ctype:
+        try:
+            out.emit(response.json())
+            return
+        except ValueError:
+            pass
+    if ctype.startswith("text/") or "xml" in ctype or "html" in ctype:
+        out.text(response.text)
+    else:
+        out.raw(response.content)
