@@ -24,6 +24,7 @@ import pytest
 import requests
 
 from mailtrap_cli.local.http import RunningServer
+from tests import spec_check
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -90,12 +91,29 @@ class ServerHandle:
 
 
 @pytest.fixture
-def server() -> Iterator[ServerHandle]:
+def server(request: pytest.FixtureRequest) -> Iterator[ServerHandle]:
     running = RunningServer(":memory:")
+    problems: list[str] = []
+    checking = spec_check.available() and request.node.get_closest_marker("no_spec_check") is None
+    if checking:
+        def observe(req: Any, response: Any) -> None:
+            try:
+                problems.extend(spec_check.check(
+                    req.method, req.path, req.stream, req.query, req.body, response.status,
+                    response.body, response.headers.get("Content-Type", "")))
+            except Exception as exc:  # noqa: BLE001 - a checker bug must not hang the server
+                problems.append(f"spec check crashed on {req.method} {req.path}: {exc!r}")
+
+        running.app.observers.append(observe)
     try:
         yield ServerHandle(running)
     finally:
         running.stop()
+    if problems:
+        unique = list(dict.fromkeys(problems))
+        pytest.fail("OpenAPI spec check (tests/spec_check.py) found requests or answers that "
+                    "do not match ../shared/mailtrap-openapi:\n  " + "\n  ".join(unique[:20]),
+                    pytrace=False)
 
 
 def _invoke(args: list[str], env: dict[str, str], stdin: bytes | str | None,

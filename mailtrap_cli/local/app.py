@@ -35,6 +35,9 @@ class LocalApp:
         self.faults = Faults()
         self.limits = Limits()
         self.log: deque[dict[str, Any]] = deque(maxlen=100_000)
+        # Called with (request, response) after each API request: the test suite
+        # checks requests and answers against the OpenAPI specs this way.
+        self.observers: list[Any] = []
         self._log_lock = threading.Lock()
         self.started_at = now_iso()
         modules = [importlib.import_module(name) for name in ROUTE_MODULES]
@@ -91,6 +94,8 @@ class LocalApp:
         response = self._dispatch(req)
         if not control:
             self.record(req, response.status)
+            for observer in self.observers:
+                observer(req, response)
             if fault is not None:  # an "after" fault: the work is done, the answer is lost
                 if fault.drop:
                     return Response(drop=True)
