@@ -27,6 +27,12 @@ CREATE TABLE IF NOT EXISTS sandboxes (
     password TEXT NOT NULL,
     email_username TEXT NOT NULL,
     email_username_enabled INTEGER NOT NULL DEFAULT 0,
+    status TEXT NOT NULL DEFAULT 'active',
+    max_size INTEGER NOT NULL DEFAULT 0,
+    max_message_size INTEGER NOT NULL DEFAULT 5242880,
+    sent_messages_count INTEGER NOT NULL DEFAULT 0,
+    forwarded_messages_count INTEGER NOT NULL DEFAULT 0,
+    last_message_sent_at TEXT,
     created_at TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS messages (
