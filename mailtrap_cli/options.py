@@ -33,7 +33,8 @@ def _check_output(ctx: Any, param: Any, value: Any) -> Any:
     return _store(ctx, param, value)
 
 
-def _complete_output(incomplete: str) -> list[str]:
+def _complete_output(ctx: Any, args: Any, incomplete: str) -> list[str]:
+    # Called as autocompletion(ctx, args, incomplete) by TyperOption.
     return [c for c in OUTPUT_CHOICES if c.startswith(incomplete)]
 
 
