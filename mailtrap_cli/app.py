@@ -110,8 +110,16 @@ def main(argv: list[str] | None = None) -> None:
     from mailtrap_cli.context import State
 
     command = build()
-    # TAB completion: answers and exits when _MAILTRAP_COMPLETE is set.
-    command._main_shell_completion({}, "mailtrap", "_MAILTRAP_COMPLETE")
+    # TAB completion: answers and exits when _MAILTRAP_COMPLETE is set. Typer's
+    # shell classes (the protocol of the scripts `mailtrap completion` prints)
+    # replace click's only once registered, and add_completion=False skips that.
+    import os
+
+    if "_MAILTRAP_COMPLETE" in os.environ:
+        from typer._completion_classes import completion_init
+
+        completion_init()
+        command._main_shell_completion({}, "mailtrap", "_MAILTRAP_COMPLETE")
     state: State | None = None
     code = 0
     try:
