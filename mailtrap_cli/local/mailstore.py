@@ -36,7 +36,9 @@ CREATE TABLE IF NOT EXISTS sandboxes (
     created_at TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS messages (
-    id INTEGER PRIMARY KEY,
+    -- AUTOINCREMENT: ids are never reused after a delete or clean, as upstream
+    -- (`messages wait` relies on new messages having higher ids).
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     sandbox_id INTEGER NOT NULL REFERENCES sandboxes(id) ON DELETE CASCADE,
     raw BLOB NOT NULL,
     subject TEXT NOT NULL DEFAULT '',
@@ -47,7 +49,8 @@ CREATE TABLE IF NOT EXISTS messages (
     smtp_from TEXT,
     smtp_to TEXT,
     is_read INTEGER NOT NULL DEFAULT 0,
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL,
+    updated_at TEXT
 );
 CREATE INDEX IF NOT EXISTS messages_by_sandbox ON messages(sandbox_id, id DESC);
 """
