@@ -4,9 +4,11 @@ Retry policy (DESIGN.md, HTTP behaviour):
 - idempotent calls retry on 429, 502, 503, 504 and on connection errors;
 - sends (POST/PATCH) retry on 429 and on failures where the request never
   left (connection refused, connect timeout); anything else after the bytes
-  went out is an unknown outcome and is reported, never silently resent;
+  went out is an unknown outcome and is reported, never silently resent
+  (exit 1 after a 5xx, exit 7 after a network failure);
 - `Retry-After` (seconds or HTTP-date) is honoured, else exponential backoff
-  with full jitter; the total wait is bounded.
+  with jitter (each wait in [cap/2, cap]); a single wait over `max_sleep` or a
+  total over `max_total` gives up at once rather than sleeping.
 """
 
 from __future__ import annotations
@@ -27,7 +29,6 @@ from mailtrap_cli.api.errors import (
     ExitCode,
     MailtrapError,
     NetworkError,
-    RateLimitedError,
     UnknownOutcomeError,
     error_for_status,
     parse_error_body,
@@ -184,11 +185,14 @@ class Client:
                 reason = _network_reason(exc)
                 self._log(f"! {method} {url}: {reason}")
                 if sent and not safe:
-                    raise UnknownOutcomeError(
-                        f"{method} {self.redact(url)}: {reason}; the request may have been "
-                        "processed, so it was not retried",
+                    # A network failure (exit 7, DESIGN.md) whose outcome is unknown.
+                    err = UnknownOutcomeError(
+                        f"{method} {self.redact(url)}: {reason}; the outcome is unknown (the "
+                        "request may have been processed), so it was not retried",
                         hint="check before sending again (the API has no idempotency key)",
-                    ) from None
+                    )
+                    err.exit_code = ExitCode.NETWORK
+                    raise err from None
                 delay = self._next_delay(attempt, waited, None)
                 if delay is None:
                     raise NetworkError(f"cannot reach {_origin(url)}: {reason}",
@@ -200,6 +204,7 @@ class Client:
                 continue
             self._log_response(response, time.monotonic() - started)
             status = response.status_code
+            gave_up = None
             if status in RETRY_STATUSES and (safe or status == 429):
                 hint_delay = retry_after_seconds(response.headers.get("Retry-After"))
                 delay = self._next_delay(attempt, waited, hint_delay)
@@ -209,8 +214,12 @@ class Client:
                     self.sleep(delay)
                     waited += delay
                     continue
+                gave_up = self._gave_up(attempt, hint_delay)
             if status >= 400:
-                raise self._error(method, url, response, safe)
+                err = self._error(method, url, response, safe)
+                if gave_up:
+                    err.message += f" ({gave_up})"
+                raise err
             if raw:
                 return response
             return _decode(response)
@@ -250,10 +259,14 @@ class Client:
                 status=status, body=body)
             err.exit_code = ExitCode.ERROR
             return err
-        err = error_for_status(status, message, body)
-        if isinstance(err, RateLimitedError):
-            err.message += " (gave up after retries)"
-        return err
+        return error_for_status(status, message, body)
+
+    def _gave_up(self, attempt: int, hinted: float | None) -> str:
+        """Why a retryable answer was not retried, for the error message."""
+        if hinted is not None and hinted > self.retry.max_sleep and attempt < self.retry.attempts:
+            return (f"the server asked to wait {hinted:.0f}s, more than the "
+                    f"{self.retry.max_sleep:.0f}s limit")
+        return f"gave up after {attempt} attempt{'s' if attempt > 1 else ''}"
 
     # -- conveniences ------------------------------------------------------
     def get(self, host: str, path: str, **kw: Any) -> Any:
