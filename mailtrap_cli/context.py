@@ -53,16 +53,23 @@ class State:
 
     def client(self, *, need_token: bool = True) -> Any:
         if self._client is None:
-            from mailtrap_cli.api.client import Client
-
-            settings = self.settings
-            token = settings.require_token() if need_token else settings.token
-            self._client = Client(
-                token, settings.hosts, timeout=self.timeout or 30.0,
-                debug=self._debug_line if self.debug else None,
-                on_retry=None if self.debug else self._retry_line,
-            )
+            self._client = self.make_client(need_token=need_token)
         return self._client
+
+    def make_client(self, *, need_token: bool = True, **overrides: Any) -> Any:
+        """A new Client with this run's settings, owned (and closed) by the caller.
+        For threads: a requests.Session must not be shared between them."""
+        from mailtrap_cli.api.client import Client
+
+        settings = self.settings
+        token = settings.require_token() if need_token else settings.token
+        options: dict[str, Any] = {
+            "timeout": self.timeout or 30.0,
+            "debug": self._debug_line if self.debug else None,
+            "on_retry": None if self.debug else self._retry_line,
+        }
+        options.update(overrides)
+        return Client(token, settings.hosts, **options)
 
     def _debug_line(self, text: str) -> None:
         print(text, file=sys.stderr, flush=True)
