@@ -97,7 +97,20 @@ def find(host: str, method: str, path: str) -> dict[str, Any] | None:
 def _validator(schema: dict[str, Any]) -> Any:
     from openapi_schema_validator import OAS31Validator
 
-    return OAS31Validator(schema)
+    return OAS31Validator(_nullable(schema))
+
+
+def _nullable(node: Any) -> Any:
+    """The specs are 3.1 documents that still say `nullable: true` (3.0 style), and
+    their own examples carry nulls there: honour it as `type: [T, "null"]`."""
+    if isinstance(node, list):
+        return [_nullable(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _nullable(v) for k, v in node.items()}
+    if out.get("nullable") is True and isinstance(out.get("type"), str):
+        out["type"] = [out["type"], "null"]
+    return out
 
 
 def _coerce(value: str, schema: dict[str, Any]) -> Any:
