@@ -38,11 +38,22 @@ def _complete_output(ctx: Any, args: Any, incomplete: str) -> list[str]:
     return [c for c in OUTPUT_CHOICES if c.startswith(incomplete)]
 
 
+def complete_profile(ctx: Any, args: Any, incomplete: str) -> list[str]:
+    """Profile names from the config file, plus the built-in `local`."""
+    from mailtrap_cli import config
+
+    try:
+        names = set(config.load_file().get("profiles", {}))
+    except Exception:  # noqa: BLE001 - a broken config must not break TAB
+        names = set()
+    return sorted(n for n in names | {config.LOCAL_PROFILE} if n.startswith(incomplete))
+
+
 def global_params() -> list[Any]:
     common = {"expose_value": False, "rich_help_panel": GLOBAL_PANEL}
     return [
         TyperOption(param_decls=["--profile", "-p", "profile"], type=str, default=None,
-                    callback=_store, metavar="NAME",
+                    callback=_store, metavar="NAME", autocompletion=complete_profile,
                     help="Profile to use (env MAILTRAP_PROFILE; `local` = built-in server).",
                     **common),
         TyperOption(param_decls=["--output", "-o", "output"], type=str, default=None,
