@@ -130,9 +130,7 @@ def main(argv: list[str] | None = None) -> None:
         _report(state, err.message, err.hint)
         code = int(err.exit_code)
         if state is not None and state.debug:
-            import traceback
-
-            traceback.print_exc(file=sys.stderr)
+            _print_traceback(state)
     except Exit as exc:
         code = exc.exit_code
     except click_exc.NoArgsIsHelpError as exc:
@@ -162,9 +160,10 @@ def main(argv: list[str] | None = None) -> None:
         code = ExitCode.ERROR
     except Exception as exc:  # noqa: BLE001 - last resort: one line, no traceback
         if state is not None and state.debug:
-            raise
+            _print_traceback(state)
+        debug = state is not None and state.debug
         _report(state, f"unexpected {type(exc).__name__}: {_safe(state, str(exc))}",
-                "run again with --debug for the traceback")
+                None if debug else "run again with --debug for the traceback")
         code = ExitCode.ERROR
     finally:
         if state is not None:
@@ -173,11 +172,25 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _safe(state: Any, text: str) -> str:
+    """The text with the token redacted, also as a repr shows it (`'tok\\n'`)."""
     try:
         token = state.settings.token if state is not None else None
     except Exception:  # noqa: BLE001
         token = None
-    return text.replace(token, "***") if token else text
+    if not token:
+        return text
+    for form in sorted({token, token.strip(), repr(token)[1:-1], repr(token.strip())[1:-1]},
+                       key=len, reverse=True):
+        if len(form) >= 4:
+            text = text.replace(form, "***")
+    return text
+
+
+def _print_traceback(state: Any) -> None:
+    """--debug: the traceback, token redacted (no locals are ever shown)."""
+    import traceback
+
+    print(_safe(state, traceback.format_exc()), end="", file=sys.stderr, flush=True)
 
 
 def _report(state: Any, message: str, hint: str | None) -> None:

@@ -26,6 +26,7 @@ from typing import Any
 
 from mailtrap_cli import __version__
 from mailtrap_cli.api.errors import (
+    AuthError,
     ExitCode,
     MailtrapError,
     NetworkError,
@@ -88,6 +89,14 @@ class Client:
                  on_retry: Callable[[str], None] | None = None) -> None:
         import requests
 
+        if token:
+            # A token pasted with a newline or spaces would end up, unredacted, in
+            # requests' "invalid header" error: refuse it without showing it.
+            token = token.strip()
+            if not token.isprintable() or any(c.isspace() for c in token):
+                raise AuthError("the API token contains spaces or control characters",
+                                hint="set it again with `mailtrap auth login` "
+                                "or check MAILTRAP_API_TOKEN")
         self.token = token
         self.hosts = dict(hosts)
         self.timeout = (connect_timeout, timeout)
