@@ -26,15 +26,24 @@ def serve(
         "--allow-remote", help="Allow binding a non-loopback address (any token is accepted!)."
     )] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each request.")] = False,
+    smtp_port: Annotated[int, typer.Option(
+        "--smtp-port", metavar="N", min=0, max=65535,
+        help="SMTP port: log in with a sandbox's username/password (0 picks a free one)."
+    )] = 2525,
+    no_smtp: Annotated[bool, typer.Option("--no-smtp", help="Do not start the SMTP listener."
+                                          )] = False,
 ) -> None:
     """Serve the Mailtrap API on loopback, backed by SQLite; any token is accepted.
 
     Every host (api, send, bulk under /bulk, sandbox) is served from one port.
+    An SMTP listener (default port 2525) stores mail in the sandbox whose
+    username/password logged in; sandboxes report it as their SMTP host/port.
 
     \b
     Examples:
       mailtrap local serve --port 8025
       MAILTRAP_BASE_URL=http://127.0.0.1:8025 mailtrap -p local sandbox messages list
+      MAILTRAP_BASE_URL=http://127.0.0.1:8025 mailtrap -p local sandbox smtp-test
     """
     from mailtrap_cli.local.http import is_loopback, make_server
     from mailtrap_cli.local.transport import default_db
@@ -55,7 +64,27 @@ def serve(
         raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     bound_host, bound_port = httpd.server_address[:2]
     url = f"http://{bound_host}:{bound_port}"
+    smtp = None
+    if not no_smtp:
+        from mailtrap_cli.local.smtp import SmtpListener
+
+        try:
+            smtp = SmtpListener(app_, host, smtp_port, allow_remote=allow_remote).start()
+        except OSError as exc:
+            reason = f"cannot listen for SMTP on {host}:{smtp_port}: {exc.strerror or exc}"
+            from typer._click.core import ParameterSource
+
+            if ctx.get_parameter_source("smtp_port") == ParameterSource.DEFAULT:
+                # Another server may hold the default port: serve HTTP anyway.
+                out.warn(f"{reason}; serving without SMTP (pass --smtp-port N)")
+            else:
+                httpd.server_close()
+                app_.close()
+                raise UsageError(reason, hint="pick another --smtp-port, or --no-smtp") from None
     out.info(f"mailtrap local server on {url} (db: {path})")
+    if smtp is not None:
+        out.info(f"SMTP on {host}:{smtp.port} (login: a sandbox's username and password, "
+                 "see `mailtrap -p local sandbox sandboxes get --show-password`)")
     out.info(f"use it:  MAILTRAP_BASE_URL={url} mailtrap -p local ...")
     out.info("press Ctrl-C to stop")
     try:
@@ -63,5 +92,7 @@ def serve(
     except KeyboardInterrupt:
         out.info("stopped")
     finally:
+        if smtp is not None:
+            smtp.stop()
         httpd.server_close()
         app_.close()

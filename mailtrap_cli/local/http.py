@@ -69,8 +69,15 @@ def make_server(app: LocalApp, host: str = "127.0.0.1", port: int = 0, *,
 class RunningServer:
     """A server on a background thread (tests, benchmarks, `smtp-test`)."""
 
-    def __init__(self, db: str = ":memory:", host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, db: str = ":memory:", host: str = "127.0.0.1", port: int = 0, *,
+                 smtp: bool = False) -> None:
         self.app = LocalApp(db)
+        # smtp=True also starts the SMTP listener on a free loopback port.
+        self.smtp: Any = None
+        if smtp:
+            from mailtrap_cli.local.smtp import SmtpListener
+
+            self.smtp = SmtpListener(self.app, host, 0).start()
         self.httpd = make_server(self.app, host, port)
         self.host, self.port = self.httpd.server_address[:2]
         self.url = f"http://{self.host}:{self.port}"
@@ -79,6 +86,8 @@ class RunningServer:
         self.thread.start()
 
     def stop(self) -> None:
+        if self.smtp is not None:
+            self.smtp.stop()
         self.httpd.shutdown()
         self.httpd.server_close()
         self.app.close()
