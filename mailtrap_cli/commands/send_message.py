@@ -1,9 +1,237 @@
-"""`send email` and `send raw`."""
+"""`send email` (one message from flags) and `send raw` (an .eml / MIME file).
+
+Both build the API payload, validate it (exit 2, nothing sent, when it is
+wrong), then POST it to the transactional or bulk stream, or into a sandbox
+with `--sandbox ID`. Sending into a sandbox is always explicit: the profile's
+`sandbox_id` is not used here, so a forgotten flag never turns a test send
+into a real one or the other way round.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
+
+import typer
+
+from mailtrap_cli.context import get_state
+from mailtrap_cli.options import DryRunOpt
+
+
+def _complete_stream(incomplete: str) -> list[str]:
+    return [s for s in ("transactional", "bulk") if s.startswith(incomplete)]
+
+
+# -- options shared by `email` and `raw` --------------------------------------
+ToOpt = Annotated[list[str] | None, typer.Option(
+    "--to", metavar="ADDRESS", help="Recipient: 'Name <a@example.com>' or a@example.com. "
+    "Repeatable.")]
+CcOpt = Annotated[list[str] | None, typer.Option("--cc", metavar="ADDRESS",
+                                                 help="Cc recipient. Repeatable.")]
+BccOpt = Annotated[list[str] | None, typer.Option("--bcc", metavar="ADDRESS",
+                                                  help="Bcc recipient. Repeatable.")]
+StreamOpt = Annotated[str | None, typer.Option(
+    "--stream", metavar="transactional|bulk", autocompletion=_complete_stream,
+    help="Sending stream (default: the profile's `stream`, else transactional).")]
+SendSandboxOpt = Annotated[int | None, typer.Option(
+    "--sandbox", metavar="ID",
+    help="Send into sandbox ID instead of delivering. Takes an id; there is no profile "
+    "default, so sandbox sends are always explicit.")]
+
+
+def deliver(ctx: typer.Context, payload: dict[str, Any], stream: str | None,
+            sandbox: int | None, dry_run: bool) -> None:
+    """Validate, then print (--dry-run) or send, and emit the API's answer."""
+    from mailtrap_cli.api import sending
+    from mailtrap_cli.api.errors import UsageError
+    from mailtrap_cli.commands import send_compose as compose
+    from mailtrap_cli.message import validate_message
+
+    state = get_state(ctx)
+    chosen = compose.stream_and_sandbox(state, stream, sandbox)
+    errors = validate_message(payload)
+    if errors:
+        raise UsageError("invalid message: " + "; ".join(errors),
+                         hint="nothing was sent; see `mailtrap send --help`")
+    stream_name = "transactional" if chosen == "sandbox" else chosen
+    host, suffix = sending.target(stream_name, sandbox)
+    if dry_run:
+        state.dry_run("POST", host, "/api/send" + suffix, body=compose.abbreviated(payload))
+        return
+    result = sending.send(state.client(), payload, stream=stream_name, sandbox_id=sandbox)
+    state.out.emit(result)
+    count = len(result.get("message_ids") or []) if isinstance(result, dict) else 0
+    where = f"sandbox {sandbox}" if sandbox is not None else f"the {chosen} stream"
+    state.out.success(f"sent to {where} ({count} recipient{'' if count == 1 else 's'})")
+
+
+def email(
+    ctx: typer.Context,
+    from_: Annotated[str | None, typer.Option(
+        "--from", metavar="ADDRESS", help="Sender (default: the profile's `from`).")] = None,
+    to: ToOpt = None,
+    cc: CcOpt = None,
+    bcc: BccOpt = None,
+    reply_to: Annotated[str | None, typer.Option("--reply-to", metavar="ADDRESS",
+                                                 help="Reply-To address.")] = None,
+    subject: Annotated[str | None, typer.Option(metavar="TEXT", help="Subject line.")] = None,
+    text: Annotated[str | None, typer.Option(metavar="TEXT", help="Plain-text body.")] = None,
+    html: Annotated[str | None, typer.Option(metavar="HTML", help="HTML body.")] = None,
+    text_file: Annotated[str | None, typer.Option(
+        "--text-file", metavar="PATH|-", help="Plain-text body from a file (- for stdin).")
+    ] = None,
+    html_file: Annotated[str | None, typer.Option(
+        "--html-file", metavar="PATH|-", help="HTML body from a file (- for stdin).")] = None,
+    attach: Annotated[list[str] | None, typer.Option(
+        "--attach", metavar="PATH", help="Attach a file (MIME type guessed). Repeatable.")
+    ] = None,
+    inline: Annotated[list[str] | None, typer.Option(
+        "--inline", metavar="PATH[:CID]",
+        help="Inline image, referenced as cid:CID in the HTML (CID defaults to the file "
+        "name). Repeatable.")] = None,
+    header: Annotated[list[str] | None, typer.Option(
+        "--header", metavar="KEY:VALUE", help="Custom header. Repeatable.")] = None,
+    custom_var: Annotated[list[str] | None, typer.Option(
+        "--custom-var", metavar="KEY=VALUE",
+        help="Custom variable carried with the message and its events. Repeatable.")] = None,
+    category: Annotated[str | None, typer.Option(
+        metavar="NAME", help="Category (at most 255 chars).")] = None,
+    template: Annotated[str | None, typer.Option(
+        metavar="UUID", help="Send a stored template (no --subject/--text/--html/--category)."
+    )] = None,
+    var: Annotated[list[str] | None, typer.Option(
+        "--var", metavar="KEY=VALUE",
+        help="Template variable; VALUE is parsed as JSON when it is JSON (3, true, {...}). "
+        "Repeatable.")] = None,
+    vars_file: Annotated[str | None, typer.Option(
+        "--vars-file", metavar="FILE.json", help="Template variables from a JSON object.")
+    ] = None,
+    stream: StreamOpt = None,
+    sandbox: SendSandboxOpt = None,
+    dry_run: DryRunOpt = False,
+) -> None:
+    """Send one email from flags and print its message ids (one per recipient).
+
+    Invalid input (bad address, no recipient, no body, unreadable attachment,
+    oversized message) exits 2 and sends nothing.
+
+    \b
+    Examples:
+      mailtrap send email --to 'Ann <ann@example.com>' --subject Hi --text 'Hello'
+      mailtrap send email --to ann@example.com --subject Report \\
+          --html-file report.html --attach report.pdf --inline logo.png:logo
+      echo 'Build passed' | mailtrap send email --to ci@example.com --subject CI --text-file -
+      mailtrap send email --to ann@example.com --template 0b1c...-uuid --var name=Ann --var n=3
+      mailtrap send email --sandbox 123 --to qa@example.com --subject Test --text Hi
+      mailtrap send email --to ann@example.com --subject Hi --text x --dry-run
+    """
+    from mailtrap_cli.api.errors import UsageError
+    from mailtrap_cli.commands import send_compose as compose
+
+    state = get_state(ctx)
+    if text_file == "-" and html_file == "-":
+        raise UsageError("only one of --text-file and --html-file can read stdin (-)")
+    if template is None and (var or vars_file is not None):
+        raise UsageError("--var and --vars-file need --template")
+    if template is not None:
+        compose.check_template(template, {
+            "--subject": subject, "--text": text, "--html": html, "--text-file": text_file,
+            "--html-file": html_file, "--category": category})
+    payload: dict[str, Any] = {"from": compose.sender(state, from_)}
+    for field, values, flag in (("to", to, "--to"), ("cc", cc, "--cc"), ("bcc", bcc, "--bcc")):
+        found = compose.addresses(values, flag)
+        if found:
+            payload[field] = found
+    if reply_to:
+        payload["reply_to"] = compose.address(reply_to, "--reply-to")
+    if template is not None:
+        payload["template_uuid"] = template
+        variables = compose.template_variables(var, vars_file)
+        if variables:
+            payload["template_variables"] = variables
+    else:
+        if subject is not None:
+            payload["subject"] = subject
+        for field, value in (("text", compose.body(text, text_file, "text")),
+                             ("html", compose.body(html, html_file, "html"))):
+            if value:
+                payload[field] = value
+        if category is not None:
+            payload["category"] = category
+    attachments = [compose.attachment(p, "--attach") for p in attach or []]
+    attachments += [compose.inline_attachment(spec) for spec in inline or []]
+    if attachments:
+        payload["attachments"] = attachments
+    headers = dict(compose.pairs(header, "--header", ":"))
+    if headers:
+        payload["headers"] = headers
+    variables = dict(compose.pairs(custom_var, "--custom-var"))
+    if variables:
+        payload["custom_variables"] = variables
+    compose.require_parts(payload)
+    deliver(ctx, payload, stream, sandbox, dry_run)
+
+
+def raw(
+    ctx: typer.Context,
+    source: Annotated[str, typer.Argument(metavar="FILE|-",
+                                          help="The .eml / MIME message, or - for stdin.")],
+    to: ToOpt = None,
+    cc: CcOpt = None,
+    bcc: BccOpt = None,
+    stream: StreamOpt = None,
+    sandbox: SendSandboxOpt = None,
+    dry_run: DryRunOpt = False,
+) -> None:
+    """Send an existing .eml / MIME message through the API.
+
+    The message is parsed into the API's fields: sender, recipients, reply-to,
+    subject, text and HTML bodies, attachments (inline parts keep their
+    Content-ID), custom headers, X-MT-Category and X-MT-Custom-Variables.
+    Any of --to/--cc/--bcc replaces all of the file's recipients. Without a
+    From header the profile's `from` is used.
+
+    \b
+    Examples:
+      mailtrap send raw welcome.eml
+      mailtrap send raw welcome.eml --to qa@example.com --sandbox 123
+      cat message.eml | mailtrap send raw - --dry-run
+    """
+    import sys
+    from pathlib import Path
+
+    from mailtrap_cli.api.errors import UsageError
+    from mailtrap_cli.commands import send_compose as compose
+    from mailtrap_cli.rawmail import parse_raw
+
+    state = get_state(ctx)
+    if source == "-":
+        data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else \
+            sys.stdin.read().encode("utf-8")
+    else:
+        try:
+            data = Path(source).read_bytes()
+        except OSError as exc:
+            raise UsageError(f"cannot read {source}: {exc.strerror or exc}") from None
+    try:
+        payload = parse_raw(data)
+    except ValueError as exc:
+        raise UsageError(f"{'stdin' if source == '-' else source}: {exc}") from None
+    if "from" not in payload:
+        payload = {"from": compose.sender(state, None), **payload}
+    if to or cc or bcc:
+        for field in ("to", "cc", "bcc"):
+            payload.pop(field, None)
+        for field, values, flag in (("to", to, "--to"), ("cc", cc, "--cc"),
+                                    ("bcc", bcc, "--bcc")):
+            found = compose.addresses(values, flag)
+            if found:
+                payload[field] = found
+    if not any(payload.get(f) for f in ("to", "cc", "bcc")):
+        raise UsageError("the message has no recipients", hint="pass --to, --cc or --bcc")
+    deliver(ctx, payload, stream, sandbox, dry_run)
 
 
 def register(app: Any) -> None:
     """Add `email` and `raw` to the send group."""
+    app.command("email")(email)
+    app.command("raw")(raw)
