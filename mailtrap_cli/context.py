@@ -40,14 +40,20 @@ class State:
         if self._out is None:
             import os
 
-            from mailtrap_cli.output import Output
+            from mailtrap_cli.output import MODES, Output
 
             mode = self.output or os.environ.get("MAILTRAP_OUTPUT") or "auto"
+            source = "--output" if self.output else "MAILTRAP_OUTPUT"
             if not self.output and mode == "auto":
                 try:
                     mode = self.settings.get("output") or "auto"
+                    source = "the profile's output setting"
                 except Exception:  # noqa: BLE001 - a bad config is reported later
                     mode = "auto"
+            if mode not in MODES:
+                from mailtrap_cli.api.errors import UsageError
+
+                raise UsageError(f"{source}: '{mode}' is not one of {', '.join(MODES)}")
             self._out = Output(mode, quiet=self.quiet, no_color=self.no_color)
         return self._out
 

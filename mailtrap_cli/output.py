@@ -113,9 +113,11 @@ class Output:
     def console(self, *, stderr: bool = True) -> Any:
         from rich.console import Console
 
+        # no_color alone keeps bold and other non-colour styles: no escapes at all.
+        extra: dict[str, Any] = {"color_system": None} if self.no_color else {}
         return Console(file=self.stderr if stderr else self.stdout,
                        no_color=self.no_color, force_terminal=None,
-                       highlight=False, soft_wrap=False)
+                       highlight=False, soft_wrap=False, **extra)
 
     def progress(self, *columns: Any, transient: bool = False) -> Any:
         """A rich Progress on stderr, or None when stderr is not a TTY or -q."""
