@@ -1,9 +1,137 @@
-"""`send batch`."""
+"""`send batch`: many messages from the API's batch JSON, a CSV or a JSONL file.
+
+Flags and input become a plan (mailtrap_cli.batch); this module wires the
+engine to the profile, the journal, the progress bar and the summary.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
+
+import typer
+
+from mailtrap_cli.context import get_state
+from mailtrap_cli.options import DryRunOpt
+
+
+def _complete_vars_as(incomplete: str) -> list[str]:
+    return [s for s in ("template", "custom") if s.startswith(incomplete)]
+
+
+def batch(
+    ctx: typer.Context,
+    source: Annotated[str | None, typer.Argument(
+        metavar="[FILE.json|-]", help="The API's batch body {base, requests} (- for stdin).",
+        show_default=False)] = None,
+    csv: Annotated[str | None, typer.Option(
+        "--csv", metavar="FILE|-", help="One recipient per row: an `email` column, "
+        "optional `name`, every other column a variable.")] = None,
+    jsonl: Annotated[str | None, typer.Option(
+        "--jsonl", metavar="FILE|-", help="One JSON object per line: {email, name, "
+        "variables...}, or a full request item with `to`.")] = None,
+    base_file: Annotated[str | None, typer.Option(
+        "--base", metavar="FILE.json", help="The shared part of every message as JSON "
+        "(from, subject, template_uuid, ...); flags override it.")] = None,
+    from_: Annotated[str | None, typer.Option(
+        "--from", metavar="ADDRESS", help="Sender (default: the profile's `from`).")] = None,
+    reply_to: Annotated[str | None, typer.Option("--reply-to", metavar="ADDRESS",
+                                                 help="Reply-To address.")] = None,
+    subject: Annotated[str | None, typer.Option(help="Subject line.")] = None,
+    text: Annotated[str | None, typer.Option(help="Plain-text body.")] = None,
+    html: Annotated[str | None, typer.Option(help="HTML body.")] = None,
+    text_file: Annotated[str | None, typer.Option(
+        "--text-file", metavar="PATH", help="Plain-text body from a file.")] = None,
+    html_file: Annotated[str | None, typer.Option(
+        "--html-file", metavar="PATH", help="HTML body from a file.")] = None,
+    category: Annotated[str | None, typer.Option(help="Category (at most 255 chars).")] = None,
+    template: Annotated[str | None, typer.Option(
+        metavar="UUID", help="Send a stored template; row variables become its variables.")
+    ] = None,
+    var: Annotated[list[str] | None, typer.Option(
+        "--var", metavar="KEY=VALUE", help="Template variable shared by every message "
+        "(a row's own value wins). Repeatable.")] = None,
+    header: Annotated[list[str] | None, typer.Option(
+        "--header", metavar="KEY:VALUE", help="Custom header. Repeatable.")] = None,
+    custom_var: Annotated[list[str] | None, typer.Option(
+        "--custom-var", metavar="KEY=VALUE", help="Custom variable shared by every message "
+        "(a row's own value wins). Repeatable.")] = None,
+    attach: Annotated[list[str] | None, typer.Option(
+        "--attach", metavar="PATH", help="Attach a file to every message. Repeatable.")
+    ] = None,
+    vars_as: Annotated[str | None, typer.Option(
+        "--vars-as", metavar="template|custom", autocompletion=_complete_vars_as,
+        help="What extra columns become (default: template variables with --template, "
+        "else custom variables).")] = None,
+    stream: Annotated[str | None, typer.Option(
+        "--stream", metavar="transactional|bulk",
+        help="Sending stream (default: the profile's `stream`, else transactional).")] = None,
+    sandbox: Annotated[int | None, typer.Option(
+        "--sandbox", metavar="ID", help="Send into sandbox ID instead of delivering (no "
+        "profile default: sandbox sends are always explicit).")] = None,
+    concurrency: Annotated[int, typer.Option(
+        min=1, max=64, metavar="N", help="Requests in flight at once.")] = 8,
+    rate: Annotated[str, typer.Option(
+        metavar="N/SECONDS", help="Client-side limit on requests (the API allows 150 per "
+        "10 s per token); slows down further on 429.")] = "150/10s",
+    chunk_size: Annotated[int, typer.Option(
+        "--chunk-size", min=1, max=500, metavar="N", help="Messages per request.")] = 500,
+    journal: Annotated[str | None, typer.Option(
+        "--journal", metavar="PATH", help="Where outcomes are recorded (default: "
+        "<input>.journal.jsonl; required for stdin).")] = None,
+    new_journal: Annotated[bool, typer.Option(
+        "--new-journal", help="Move an existing journal aside and send every row again.")
+    ] = False,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Resume with a journal written for a different input or message, "
+        "matching rows by line number.")] = False,
+    resend_unknown: Annotated[bool, typer.Option(
+        "--resend-unknown", help="Send again the rows whose outcome is unknown (they may "
+        "arrive twice).")] = False,
+    retry_rejected: Annotated[bool, typer.Option(
+        "--retry-rejected", help="Send again the rows the API rejected in an earlier run.")
+    ] = False,
+    dry_run: DryRunOpt = False,
+) -> None:
+    """Send many messages: the API's batch JSON, or a CSV / JSONL file of recipients.
+
+    Rows stream from disk in chunks of up to 500 messages, several requests at
+    a time under a client-side rate limit that slows down on 429. A journal
+    records every chunk's outcome and message ids as it happens: run the same
+    command again after a crash, kill or Ctrl-C and only rows never accepted
+    are sent. A chunk whose outcome is unknown (timeout, 5xx, connection lost
+    after sending) is reported and not resent unless --resend-unknown; rows the
+    API rejected are not resent unless --retry-rejected.
+
+    Invalid rows are reported as `file:line: reason` and never sent. The
+    summary (sent, rejected, unknown, journal) goes to stdout. Exit 0 when
+    every row was sent, 8 when any row is rejected or unknown, 2 for bad input
+    before anything was sent, 130 on Ctrl-C (rerun to continue).
+
+    \b
+    Examples:
+      mailtrap send batch --csv users.csv --from 'App <app@example.com>' \\
+          --subject 'Hello {{name}}' --text 'Hi!'
+      mailtrap send batch --csv users.csv --template 7e3c...-uuid --stream bulk
+      mailtrap send batch --jsonl rows.jsonl --base base.json --journal run1.journal.jsonl
+      mailtrap send batch batch.json --sandbox 123 --dry-run
+      mailtrap send batch --csv users.csv --resend-unknown
+    """
+    from mailtrap_cli.commands import send_batch_run
+
+    state = get_state(ctx)
+    flags = {
+        "from": from_, "reply_to": reply_to, "subject": subject, "text": text, "html": html,
+        "text_file": text_file, "html_file": html_file, "category": category,
+        "template": template, "var": var, "header": header, "custom_var": custom_var,
+        "attach": attach,
+    }
+    send_batch_run.run(
+        state, source=source, csv=csv, jsonl=jsonl, base_file=base_file, flags=flags,
+        vars_as=vars_as, stream=stream, sandbox=sandbox, concurrency=concurrency, rate=rate,
+        chunk_size=chunk_size, journal=journal, new_journal=new_journal, force=force,
+        resend_unknown=resend_unknown, retry_rejected=retry_rejected, dry_run=dry_run)
 
 
 def register(app: Any) -> None:
     """Add `batch` to the send group."""
+    app.command("batch")(batch)

@@ -1,0 +1,256 @@
+"""`send batch` from start to end: input, shared base, journal, run, summary, exit code.
+
+Everything that can be refused is refused before the first request (exit 2):
+flags, unreadable input, a CSV header without `email`, an incomplete shared
+message, a journal that belongs to another input.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from itertools import chain
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from mailtrap_cli.api.errors import PartialFailureError, UsageError
+from mailtrap_cli.batch import reader as rd
+from mailtrap_cli.batch.build import Builder, is_request
+from mailtrap_cli.commands import send_compose as compose
+from mailtrap_cli.message import MAX_BATCH_BYTES, payload_size
+
+
+def _input(source: str | None, csv: str | None, jsonl: str | None) -> tuple[str, str]:
+    given = [(kind, path) for kind, path in (("json", source), ("csv", csv),
+                                             ("jsonl", jsonl)) if path is not None]
+    if len(given) != 1:
+        raise UsageError("give exactly one input: a batch JSON file, --csv FILE or --jsonl FILE",
+                         hint="see `mailtrap send batch --help`")
+    return given[0]
+
+
+def _load_base(path: str) -> dict[str, Any]:
+    text = compose.read_text(path, "--base")
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise UsageError(f"--base {path}: not valid JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise UsageError(f"--base {path}: must hold a JSON object (the shared message fields)")
+    return value
+
+
+def shared_base(state: Any, base_file: str | None, flags: dict[str, Any]) -> dict[str, Any]:
+    """--base FILE, then the flags on top."""
+    base = _load_base(base_file) if base_file else {}
+    if flags["from"]:
+        base["from"] = compose.address(flags["from"], "--from")
+    if flags["reply_to"]:
+        base["reply_to"] = compose.address(flags["reply_to"], "--reply-to")
+    template = flags["template"]
+    if template is not None:
+        compose.check_template(template, {
+            "--subject": flags["subject"], "--text": flags["text"], "--html": flags["html"],
+            "--text-file": flags["text_file"], "--html-file": flags["html_file"],
+            "--category": flags["category"]})
+        base["template_uuid"] = template
+    if flags["var"]:
+        base["template_variables"] = {**(base.get("template_variables") or {}),
+                                      **compose.template_variables(flags["var"], None)}
+    if flags["subject"] is not None:
+        base["subject"] = flags["subject"]
+    for field in ("text", "html"):
+        value = compose.body(flags[field], flags[f"{field}_file"], field)
+        if value:
+            base[field] = value
+    if flags["category"] is not None:
+        base["category"] = flags["category"]
+    headers = dict(compose.pairs(flags["header"], "--header", ":"))
+    if headers:
+        base["headers"] = {**(base.get("headers") or {}), **headers}
+    variables = dict(compose.pairs(flags["custom_var"], "--custom-var"))
+    if variables:
+        base["custom_variables"] = {**(base.get("custom_variables") or {}), **variables}
+    attachments = [compose.attachment(p, "--attach") for p in flags["attach"] or []]
+    if attachments:
+        base["attachments"] = list(base.get("attachments") or []) + attachments
+    return base
+
+
+def _fingerprint(kind: str, digest: str | None, base: dict[str, Any], vars_as: str,
+                 target: str) -> str:
+    blob = json.dumps({"kind": kind, "input": digest or "stdin", "base": base,
+                       "vars_as": vars_as, "target": target}, sort_keys=True, ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM stops the run like Ctrl-C: in-flight requests finish and are journaled."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def run(state: Any, *, source: str | None, csv: str | None, jsonl: str | None,
+        base_file: str | None, flags: dict[str, Any], vars_as: str | None, stream: str | None,
+        sandbox: int | None, concurrency: int, rate: str, chunk_size: int,
+        journal: str | None, new_journal: bool, force: bool, resend_unknown: bool,
+        retry_rejected: bool, dry_run: bool) -> None:
+    from mailtrap_cli.batch.journal import Journal
+    from mailtrap_cli.batch.limiter import parse_rate
+
+    kind, path = _input(source, csv, jsonl)
+    try:
+        count, window = parse_rate(rate)
+    except ValueError as exc:
+        raise UsageError(f"--rate {exc}") from None
+    if vars_as not in (None, "template", "custom"):
+        raise UsageError(f"--vars-as must be template or custom, got '{vars_as}'")
+    if new_journal and force:
+        raise UsageError("give either --new-journal or --force, not both")
+    chosen = compose.stream_and_sandbox(state, stream, sandbox)
+    target = f"sandbox:{sandbox}" if chosen == "sandbox" else chosen
+    if path == rd.STDIN and journal is None and not dry_run:
+        raise UsageError("reading the input from stdin needs --journal PATH",
+                         hint="the journal is what makes a rerun send only the rest")
+    base = shared_base(state, base_file, flags)
+    digest, lines = rd.scan(path) if path != rd.STDIN else (None, None)
+    source_input = rd.open_input(kind, path)
+    try:
+        base = {**(source_input.base or {}), **base}
+        if "from" not in base:
+            default = state.settings.get("from")
+            if default:
+                base["from"] = compose.address(str(default), "the profile's `from`")
+            elif kind == "csv":
+                compose.sender(state, None)   # raises: no sender, with the hint
+        try:
+            builder = Builder(base, vars_as)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        records = source_input.records()
+        recipients = kind == "csv"
+        if kind == "jsonl":
+            first = next(records, None)
+            if first is not None:
+                records = chain([first], records)
+                recipients = first.data is not None and not is_request(first.data)
+        if recipients:
+            problems = builder.base_problems()
+            if problems:
+                raise UsageError("the shared message is incomplete: " + "; ".join(problems),
+                                 hint="give it with flags (--from, --subject, --text, "
+                                      "--template ...) or --base FILE.json; nothing was sent")
+        journal_path = Path(journal) if journal else Path(path + ".journal.jsonl")
+        header = {"fingerprint": _fingerprint(kind, digest, base, builder.vars_as, target),
+                  "input": path if path == rd.STDIN else str(Path(path).resolve()),
+                  "kind": kind, "target": target}
+        writer, resume, note = Journal.open(journal_path, header, new=new_journal,
+                                            force=force, write=not dry_run)
+        if note:
+            state.out.info(note)
+        if resume.damaged:
+            state.out.warn(f"journal {journal_path}: {resume.damaged} unreadable line(s) "
+                           "ignored; their chunks count as unknown")
+        total = None
+        if kind == "json":
+            total = source_input.count
+        elif lines is not None:
+            total = max(0, lines - (1 if kind == "csv" else 0))
+        _send(state, source_input, records, builder, resume, writer,
+              kind=kind, base=base, total=total, chosen=chosen, sandbox=sandbox,
+              concurrency=concurrency, limit=(count, window), chunk_size=chunk_size,
+              journal_path=journal_path, resend_unknown=resend_unknown,
+              retry_rejected=retry_rejected, dry_run=dry_run)
+    finally:
+        source_input.close()
+
+
+def _send(state: Any, source_input: Any, records: Any, builder: Builder, resume: Any,
+          writer: Any, *, kind: str, base: dict[str, Any], total: int | None, chosen: str,
+          sandbox: int | None, concurrency: int, limit: tuple[int, float], chunk_size: int,
+          journal_path: Path, resend_unknown: bool, retry_rejected: bool,
+          dry_run: bool) -> None:
+    from mailtrap_cli.api import sending
+    from mailtrap_cli.batch.plan import plan
+    from mailtrap_cli.batch.runner import Totals
+    from mailtrap_cli.commands.send_batch_view import View
+
+    out = state.out
+    build = {"csv": builder.recipient, "jsonl": builder.build, "json": builder.request}[kind]
+    totals = Totals()
+    view = View(out, kind, source_input.label, None if dry_run else total)
+    stream_name = "transactional" if chosen == "sandbox" else chosen
+    chunks = plan(records, build, resume=resume, totals=totals, events=view,
+                  first_index=resume.next_chunk, chunk_size=chunk_size,
+                  max_bytes=MAX_BATCH_BYTES - payload_size(base) - 1024,
+                  retry_rejected=retry_rejected, resend_unknown=resend_unknown)
+    if dry_run:
+        first = next(chunks, None)
+        rows = len(first.rows) if first else 0
+        more = 1 if first else 0
+        for chunk in chunks:
+            rows += len(chunk.rows)
+            more += 1
+        host, suffix = sending.target(stream_name, sandbox)
+        body: dict[str, Any] = {"base": compose.abbreviated(base)} if base else {}
+        body["requests"] = first.requests if first else []
+        state.dry_run("POST", host, "/api/batch" + suffix, body=body)
+        skipped = totals.skipped_sent + totals.skipped_rejected + totals.skipped_unknown
+        out.info(f"would send {rows} row(s) in {more} request(s); {totals.invalid} invalid, "
+                 f"{skipped} done by an earlier run (journal {journal_path})")
+        return
+    from mailtrap_cli.api.client import RetryPolicy
+    from mailtrap_cli.batch.limiter import RateLimiter
+    from mailtrap_cli.batch.runner import Runner
+    from mailtrap_cli.batch.sender import BatchSender
+    from mailtrap_cli.commands.send_batch_view import outcome_line, summary
+
+    state.settings.require_token()
+    policy = RetryPolicy.from_env()
+    runner = Runner(
+        senders=lambda: BatchSender(state.make_client, stream=stream_name, sandbox_id=sandbox),
+        journal=writer, limiter=RateLimiter(*limit), base=base, concurrency=concurrency,
+        events=view, totals=totals, backoff=policy.backoff, max_sleep=policy.max_sleep)
+    started = time.monotonic()
+    try:
+        with view, _terminate_as_interrupt():
+            runner.run(chunks)
+    finally:
+        writer.close()
+    data = summary(
+        totals, view=view, journal=str(journal_path), elapsed=time.monotonic() - started,
+        earlier_unknown=[] if resend_unknown else resume.unknown_chunks(),
+        earlier_rejected=[] if retry_rejected else sorted(resume.rejected.items())[:100])
+    out.emit(data)
+    if totals.fatal is not None:
+        raise totals.fatal
+    if totals.interrupted:
+        out.warn(f"interrupted: {outcome_line(data)}; run the same command again to send "
+                 f"the rest (journal {journal_path})")
+        raise typer.Exit(130)
+    if (data["rejected"] or data["unknown"] or data["skipped_rejected"]
+            or data["skipped_unknown"]):
+        hint = f"rows are listed in the summary and in the journal {journal_path}"
+        if data["unknown"] or data["skipped_unknown"]:
+            hint += ("; rows with an unknown outcome may have been delivered: resend them "
+                     "with --resend-unknown only after checking")
+        raise PartialFailureError(f"not everything was sent: {outcome_line(data)}", hint=hint)
+    out.success(f"{outcome_line(data)} (journal {journal_path})")
