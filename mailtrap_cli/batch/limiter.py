@@ -3,7 +3,9 @@
 At most `count` requests start in any `window` seconds (the API allows 150 per
 10 s per token). A 429 halves the pace and pauses everyone for Retry-After;
 each success then wins one request per window back (additive increase,
-multiplicative decrease), so a shared token settles under its limit.
+multiplicative decrease), so a shared token settles under its limit. The
+requests in flight when the pace was cut are one event: their 429s do not
+cut it again.
 """
 
 from __future__ import annotations
@@ -28,19 +30,21 @@ class RateLimiter:
         self.window = window + margin
         self._starts: deque[float] = deque()
         self._paused_until = 0.0
+        self._last_cut = float("-inf")
         self._cond = threading.Condition()
         self._clock = clock
 
-    def acquire(self, stop: threading.Event | None = None) -> bool:
-        """Wait for a slot and take it; False when `stop` was set meanwhile."""
+    def acquire(self, stop: threading.Event | None = None) -> float | None:
+        """Wait for a slot and take it: its start time, or None when `stop` was set."""
         with self._cond:
             while True:
                 if stop is not None and stop.is_set():
-                    return False
+                    return None
                 wait = self._wait_needed()
                 if wait <= 0:
-                    self._starts.append(self._clock())
-                    return True
+                    started = self._clock()
+                    self._starts.append(started)
+                    return started
                 # Wake at least 5 times a second to notice `stop`.
                 self._cond.wait(min(wait, 0.2))
 
@@ -57,11 +61,16 @@ class RateLimiter:
             return 0.0
         return starts[len(starts) - allowed] + self.window - now
 
-    def throttle(self, delay: float) -> None:
-        """A 429: halve the pace and let nobody start for `delay` seconds."""
+    def throttle(self, delay: float, started: float | None = None) -> None:
+        """A 429 for the request that started at `started`: halve the pace (once for
+        all requests already in flight at the last cut) and let nobody start for
+        `delay` seconds."""
         with self._cond:
-            self.allowed = max(1.0, self.allowed / 2)
-            self._paused_until = max(self._paused_until, self._clock() + delay)
+            now = self._clock()
+            if started is None or started > self._last_cut:
+                self.allowed = max(1.0, self.allowed / 2)
+                self._last_cut = now
+            self._paused_until = max(self._paused_until, now + delay)
 
     def pause(self, delay: float) -> None:
         """Nobody starts for `delay` seconds (the network failed before sending)."""

@@ -259,7 +259,8 @@ class Runner:
         payload["requests"] = chunk.requests
         attempt = 0
         while True:
-            if not self.limiter.acquire(self.stop):
+            started = self.limiter.acquire(self.stop)
+            if started is None:
                 return  # stopped before sending: the chunk stays unsent
             self.journal.pending(chunk.index, chunk.rows)
             self.totals.bump("requests")
@@ -271,7 +272,7 @@ class Runner:
             except (RateLimitedError, NetworkError) as exc:
                 attempt += 1
                 self.journal.released(chunk.index, exc.message)
-                if not self._retry_later(exc, attempt):
+                if not self._retry_later(exc, attempt, started):
                     return
                 continue
             except (AuthError, NotFoundError) as exc:
@@ -296,7 +297,7 @@ class Runner:
             self._answered(chunk, sent, rejected)
             return
 
-    def _retry_later(self, exc: MailtrapError, attempt: int) -> bool:
+    def _retry_later(self, exc: MailtrapError, attempt: int, started: float) -> bool:
         """Slow everyone down; False (and the run stops) when retrying is over."""
         self.totals.bump("throttled")
         hinted = getattr(exc, "retry_after", None)
@@ -317,7 +318,7 @@ class Runner:
         else:
             delay = hinted
         if limited:
-            self.limiter.throttle(delay)
+            self.limiter.throttle(delay, started)
             reason = "HTTP 429"
         else:
             self.limiter.pause(delay)
