@@ -226,27 +226,39 @@ class FakeClock:
         return self.now
 
 
-def test_limiter_sliding_window_and_throttle():
+def test_limiter_counts_a_window_from_each_answer():
     clock = FakeClock()
-    limiter = RateLimiter(3, 10, margin=0, clock=clock)
-    for _ in range(3):
-        assert limiter._wait_needed() == 0
-        limiter.acquire()
-    assert limiter._wait_needed() == pytest.approx(10)
-    clock.now += 10
+    limiter = RateLimiter(3, 10, clock=clock)
+    slots = [limiter.acquire() for _ in range(3)]
+    assert limiter._wait_needed() is None          # all in flight: wait for an answer
+    clock.now += 0.5
+    limiter.release(slots[1])
+    clock.now += 0.5
+    limiter.release(slots[0])
+    assert limiter._wait_needed() == pytest.approx(9.5)   # 10 s after the first answer
+    clock.now += 9.5
     assert limiter._wait_needed() == 0
-    started = limiter.acquire()
-    limiter.throttle(5, started)
-    assert limiter.allowed == 1.5
+    limiter.acquire()
+    assert limiter._wait_needed() == pytest.approx(0.5)
+
+
+def test_limiter_throttle_cuts_once_per_event_and_recovers():
+    clock = FakeClock()
+    limiter = RateLimiter(4, 10, clock=clock)
+    first, second = limiter.acquire(), limiter.acquire()
+    limiter.throttle(5, first)
+    assert limiter.allowed == 2
+    limiter.throttle(5, second)          # in flight at the cut: the same event
+    assert limiter.allowed == 2
     assert limiter._wait_needed() == pytest.approx(5)
-    limiter.throttle(5, started)          # in flight at the cut: the same event
-    assert limiter.allowed == 1.5
-    clock.now += 10.5
-    limiter.throttle(1, limiter.acquire())   # a new request: a new event
+    limiter.release(first)
+    limiter.release(second)
+    clock.now += 15
+    limiter.throttle(1, limiter.acquire())   # started after the cut: a new event
     assert limiter.allowed == 1
-    for _ in range(4):
+    for _ in range(5):
         limiter.success()
-    assert limiter.allowed == 3
+    assert limiter.allowed == 4
     stop = threading.Event()
     stop.set()
     assert limiter.acquire(stop) is None
@@ -338,7 +350,7 @@ def make_chunks(count, size=3, start=0):
 
 def run(tmp_path, api, chunks, **kw):
     journal, _, _ = open_journal(tmp_path / "j.jsonl")
-    kw.setdefault("limiter", RateLimiter(1000, 1, margin=0))
+    kw.setdefault("limiter", RateLimiter(1000, 1))
     runner = Runner(senders=api.sender, journal=journal, base=BASE, backoff=0.001, **kw)
     totals = runner.run(chunks)
     journal.close()

@@ -34,7 +34,7 @@ from mailtrap_cli.api.errors import (
     UnknownOutcomeError,
 )
 from mailtrap_cli.batch.journal import Journal, describe, runs
-from mailtrap_cli.batch.limiter import RateLimiter
+from mailtrap_cli.batch.limiter import RateLimiter, Slot
 
 LIST_CAP = 100   # rejected rows / unknown chunks listed in the summary
 
@@ -169,7 +169,7 @@ class Runner:
         self.backoff = backoff
         self.max_sleep = max_sleep
         self.stop = threading.Event()
-        self._queue: queue.Queue[Chunk] = queue.Queue(maxsize=self.concurrency)
+        self._queue: queue.Queue[Chunk | None] = queue.Queue(maxsize=self.concurrency)
         self._producing = True
         self._in_flight = 0
         self._lock = threading.Lock()
@@ -185,6 +185,9 @@ class Runner:
             for chunk in chunks:
                 if not self._hand_over(chunk):
                     break
+            else:
+                for _ in workers:   # one "no more" for each worker: they end at once
+                    self._hand_over(None)
         except KeyboardInterrupt:
             self.totals.interrupted = True
             self.stop.set()
@@ -197,7 +200,7 @@ class Runner:
         self._wait(workers)
         return self.totals
 
-    def _hand_over(self, chunk: Chunk) -> bool:
+    def _hand_over(self, chunk: Chunk | None) -> bool:
         while not self.stop.is_set():
             try:
                 self._queue.put(chunk, timeout=0.2)
@@ -230,7 +233,7 @@ class Runner:
                     if not self._producing:
                         return
                     continue
-                if self.stop.is_set():
+                if chunk is None or self.stop.is_set():
                     return
                 if sender is None:
                     sender = self.senders()
@@ -259,45 +262,49 @@ class Runner:
         payload["requests"] = chunk.requests
         attempt = 0
         while True:
-            started = self.limiter.acquire(self.stop)
-            if started is None:
+            slot = self.limiter.acquire(self.stop)
+            if slot is None:
                 return  # stopped before sending: the chunk stays unsent
             self.journal.pending(chunk.index, chunk.rows)
             self.totals.bump("requests")
             try:
-                answer = sender.send(payload)
-            except UnknownOutcomeError as exc:
-                self._unknown(chunk, exc.message)
-                return
-            except (RateLimitedError, NetworkError) as exc:
-                attempt += 1
-                self.journal.released(chunk.index, exc.message)
-                if not self._retry_later(exc, attempt, started):
+                answer, error = sender.send(payload), None
+            except Exception as exc:  # noqa: BLE001 - sorted out below
+                answer, error = None, exc
+            finally:
+                self.limiter.release(slot)
+            if error is None:
+                self.limiter.success()
+                try:
+                    sent, rejected = split_answer(chunk, answer)
+                except ValueError as exc:
+                    self._unknown(chunk, str(exc))
                     return
-                continue
-            except (AuthError, NotFoundError) as exc:
-                self.journal.released(chunk.index, exc.message)
-                self._halt(exc)
+                self._answered(chunk, sent, rejected)
                 return
-            except MailtrapError as exc:
-                if exc.status is not None and 400 <= exc.status < 500:
-                    self._answered(chunk, [], [(row, [exc.message]) for row in chunk.rows])
-                else:
-                    self._unknown(chunk, exc.message)
+            if isinstance(error, (RateLimitedError, NetworkError)):
+                # Refused, or never sent: nothing was delivered; try again later.
+                attempt += 1
+                self.journal.released(chunk.index, error.message)
+                if self._retry_later(error, attempt, slot):
+                    continue
                 return
-            except Exception as exc:  # noqa: BLE001 - sent, then something unexpected
-                self._unknown(chunk, f"unexpected {type(exc).__name__}: {exc}")
-                return
-            self.limiter.success()
-            try:
-                sent, rejected = split_answer(chunk, answer)
-            except ValueError as exc:
-                self._unknown(chunk, str(exc))
-                return
-            self._answered(chunk, sent, rejected)
+            if isinstance(error, (AuthError, NotFoundError)):
+                self.journal.released(chunk.index, error.message)
+                self._halt(error)
+            elif isinstance(error, UnknownOutcomeError):
+                self._unknown(chunk, error.message)
+            elif (isinstance(error, MailtrapError) and error.status is not None
+                  and 400 <= error.status < 500):
+                # The API refused the whole request: every row rejected.
+                self._answered(chunk, [], [(row, [error.message]) for row in chunk.rows])
+            elif isinstance(error, MailtrapError):
+                self._unknown(chunk, error.message)
+            else:  # sent, then something unexpected: it may have been delivered
+                self._unknown(chunk, f"unexpected {type(error).__name__}: {error}")
             return
 
-    def _retry_later(self, exc: MailtrapError, attempt: int, started: float) -> bool:
+    def _retry_later(self, exc: MailtrapError, attempt: int, slot: Slot) -> bool:
         """Slow everyone down; False (and the run stops) when retrying is over."""
         self.totals.bump("throttled")
         hinted = getattr(exc, "retry_after", None)
@@ -318,7 +325,7 @@ class Runner:
         else:
             delay = hinted
         if limited:
-            self.limiter.throttle(delay, started)
+            self.limiter.throttle(delay, slot)
             reason = "HTTP 429"
         else:
             self.limiter.pause(delay)
