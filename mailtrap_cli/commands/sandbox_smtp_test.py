@@ -15,7 +15,7 @@ from mailtrap_cli.api.errors import (
     UsageError,
 )
 from mailtrap_cli.context import get_state, resolve_id
-from mailtrap_cli.options import SandboxOpt
+from mailtrap_cli.options import MailtrapCommand, SandboxOpt
 
 DEFAULT_TIMEOUT = 30.0
 PREFERRED_PORTS = (2525, 587, 25)
@@ -24,18 +24,32 @@ NO_LISTENER = "no SMTP listener; run `mailtrap local serve`"
 FIRST_POLL, MAX_POLL = 0.1, 1.0
 
 
+class SmtpTestCommand(MailtrapCommand):
+    """`--timeout` here bounds the whole test, so the global HTTP --timeout is left
+    off this command (as for `messages wait`; it still works before the group)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.params = [p for p in self.params
+                       if not (p.name == "timeout" and not p.expose_value)]
+
+
 def smtp_test(
     ctx: typer.Context,
     sandbox: SandboxOpt = None,
+    timeout: Annotated[float, typer.Option(
+        "--timeout", min=0.1, metavar="SECONDS",
+        help="Give up (exit 9) when the message has not shown up after this long.")
+    ] = DEFAULT_TIMEOUT,
     port: Annotated[int | None, typer.Option(
-        "--port", min=1, max=65535, help="SMTP port (default: one of the sandbox's "
+        "--port", min=1, max=65535, metavar="N", help="SMTP port (default: one of the sandbox's "
         "smtp_ports, 2525 first).")] = None,
 ) -> None:
     """Send a tagged message to a sandbox over SMTP and time its arrival through the API.
 
     Credentials, host (`domain`) and port (`smtp_ports`) come from the sandbox.
-    STARTTLS is used when the server offers it. The global --timeout SECONDS
-    bounds the wait (default 30); exit 9 when the message does not show up.
+    STARTTLS is used when the server offers it. Exit 9 when the message has
+    not shown up within --timeout seconds.
 
     \b
     Examples:
@@ -52,7 +66,6 @@ def smtp_test(
         raise NetworkError(NO_LISTENER, hint="then point the local profile at it: "
                            "MAILTRAP_BASE_URL=http://127.0.0.1:8025 mailtrap -p local "
                            "sandbox smtp-test")
-    timeout = state.timeout or DEFAULT_TIMEOUT
     client = state.client()
     box = sandboxes.get_sandbox(client, sandbox_id)
     host, smtp_port = _endpoint(box, port)
