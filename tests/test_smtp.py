@@ -219,3 +219,30 @@ def test_local_serve_smtp_port_taken_is_exit_2(run_mailtrap, tmp_path):
                               timeout=20)
     assert result.code == 2
     assert "cannot listen for SMTP" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_local_serve_default_smtp_port_taken_still_serves_http(tmp_path):
+    holder = socket.socket()
+    try:
+        holder.bind(("127.0.0.1", 2525))
+        holder.listen()
+    except OSError:
+        pass  # already taken by someone else: the same situation
+    env = {**os.environ, "MAILTRAP_LOCAL_DB": str(tmp_path / "serve.sqlite3")}
+    proc = subprocess.Popen([sys.executable, "-m", "mailtrap_cli", "local", "serve",
+                             "--port", "0"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        lines = []
+        while not any("press Ctrl-C" in line for line in lines):
+            line = proc.stderr.readline()
+            assert line, f"server exited: {''.join(lines)}"
+            lines.append(line)
+        text = "".join(lines)
+        assert "serving without SMTP" in text and "--smtp-port" in text
+        assert not any(line.startswith("SMTP on") for line in lines)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=10)
+        holder.close()
+    assert proc.returncode == 0
