@@ -358,3 +358,14 @@ def test_thousands_of_rows_arrive_exactly_once(cli, server, tmp_path):
     assert (summary["sent"], summary["chunks"], summary["requests"]) == (5000, 10, 10)
     count = server.call("GET", "/_local/deliveries/count").json()
     assert count == {"count": 5000, "recipients": 5000}
+
+
+def test_progress_bar_only_when_stderr_is_a_terminal(cli, server, tmp_path):
+    path = csv_file(tmp_path, numbered(20))
+    plain = cli("send", "batch", "--csv", str(path), *PLAIN, "--chunk-size", "5")
+    assert plain.code == 0 and "rows/s" not in plain.stderr
+    shown = cli("send", "batch", "--csv", str(path), *PLAIN, "--chunk-size", "5",
+                "--new-journal", env={"MAILTRAP_FORCE_TTY": "1"})
+    assert shown.code == 0, shown
+    assert "20/20" in shown.stderr and "rows/s" in shown.stderr and "ETA" in shown.stderr
+    assert "sent" in shown.stdout          # a table on a terminal
