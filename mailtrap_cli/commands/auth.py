@@ -204,8 +204,9 @@ def _active_failure(row: dict[str, Any], probe: Probe) -> MailtrapError | None:
 
 @app.command()
 def status(ctx: typer.Context) -> None:
-    """Show, per profile, where the token comes from, its last 4 characters and
-    whether Mailtrap accepts it.
+    """Show where each profile's token comes from and whether it works.
+
+    The token is shown by its last 4 characters only (`****abcd`).
 
     All profiles of the config file (and the active one), or only the profile
     given with --profile. Exit 4 when the active profile has no working token
