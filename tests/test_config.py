@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from mailtrap_cli.api.errors import UsageError
 from mailtrap_cli.config import load_file
 
 TOKEN = "stored-token-0000-abcd"
@@ -74,6 +75,20 @@ def test_id_precedence(cli_raw, cfg, key, env_name, stored, env_value):
     write(cfg, PROFILES)
     assert settings(cli_raw)[key] == (stored, "profile work")
     assert settings(cli_raw, env={env_name: env_value})[key] == (env_value, f"env {env_name}")
+
+
+def test_id_flags_beat_env_and_profile(cfg, monkeypatch):
+    """--sandbox / --account on a command > env > profile (context.resolve_id)."""
+    from mailtrap_cli.context import State, resolve_id
+
+    write(cfg, PROFILES)
+    assert resolve_id(State(), "sandbox_id", None, "--sandbox") == 21
+    monkeypatch.setenv("MAILTRAP_SANDBOX_ID", "31")
+    assert resolve_id(State(), "sandbox_id", None, "--sandbox") == 31
+    assert resolve_id(State(), "sandbox_id", 7, "--sandbox") == 7
+    with pytest.raises(UsageError) as missing:
+        resolve_id(State(profile="other"), "account_id", None, "--account")
+    assert "--account" in (missing.value.hint or "")
 
 
 def test_output_precedence(cli_raw, cfg):
