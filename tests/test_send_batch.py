@@ -369,3 +369,15 @@ def test_progress_bar_only_when_stderr_is_a_terminal(cli, server, tmp_path):
     assert shown.code == 0, shown
     assert "20/20" in shown.stderr and "rows/s" in shown.stderr and "ETA" in shown.stderr
     assert "sent" in shown.stdout          # a table on a terminal
+
+
+def test_unreachable_api_stops_with_exit_7_and_nothing_unknown(cli, server, tmp_path):
+    path = csv_file(tmp_path, numbered(3))
+    result = cli("send", "batch", "--csv", str(path), *PLAIN,
+                 env={"MAILTRAP_BASE_URL": "http://127.0.0.1:9"})
+    assert result.code == 7, result
+    summary = result.json()
+    assert summary["complete"] is False and summary["unknown"] == 0 and summary["sent"] == 0
+    assert "cannot reach" in result.stderr and "gave up after 8 attempts" in result.stderr
+    again = cli("send", "batch", "--csv", str(path), *PLAIN)
+    assert again.code == 0 and again.json()["sent"] == 3

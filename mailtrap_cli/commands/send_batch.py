@@ -36,14 +36,15 @@ def batch(
         "--from", metavar="ADDRESS", help="Sender (default: the profile's `from`).")] = None,
     reply_to: Annotated[str | None, typer.Option("--reply-to", metavar="ADDRESS",
                                                  help="Reply-To address.")] = None,
-    subject: Annotated[str | None, typer.Option(help="Subject line.")] = None,
-    text: Annotated[str | None, typer.Option(help="Plain-text body.")] = None,
-    html: Annotated[str | None, typer.Option(help="HTML body.")] = None,
+    subject: Annotated[str | None, typer.Option(metavar="TEXT", help="Subject line.")] = None,
+    text: Annotated[str | None, typer.Option(metavar="TEXT", help="Plain-text body.")] = None,
+    html: Annotated[str | None, typer.Option(metavar="HTML", help="HTML body.")] = None,
     text_file: Annotated[str | None, typer.Option(
         "--text-file", metavar="PATH", help="Plain-text body from a file.")] = None,
     html_file: Annotated[str | None, typer.Option(
         "--html-file", metavar="PATH", help="HTML body from a file.")] = None,
-    category: Annotated[str | None, typer.Option(help="Category (at most 255 chars).")] = None,
+    category: Annotated[str | None, typer.Option(
+        metavar="TEXT", help="Category (at most 255 chars).")] = None,
     template: Annotated[str | None, typer.Option(
         metavar="UUID", help="Send a stored template; row variables become its variables.")
     ] = None,
@@ -94,6 +95,14 @@ def batch(
 ) -> None:
     """Send many messages: the API's batch JSON, or a CSV / JSONL file of recipients.
 
+    CSV: a header line naming the columns; `email` is required, `name` (the
+    recipient's display name) optional, and every other column becomes a
+    template variable with --template, else a custom variable (--vars-as
+    chooses). JSONL: one object per line with the same keys, or a complete
+    request item with `to` (sent as it is). The shared part (from, subject,
+    body, template...) comes from flags or --base. Batch JSON, the API's own
+    {base, requests}, is read whole: use CSV or JSONL for large sends.
+
     Rows stream from disk in chunks of up to 500 messages, several requests at
     a time under a client-side rate limit that slows down on 429. A journal
     records every chunk's outcome and message ids as it happens: run the same
@@ -110,11 +119,12 @@ def batch(
     \b
     Examples:
       mailtrap send batch --csv users.csv --from 'App <app@example.com>' \\
-          --subject 'Hello {{name}}' --text 'Hi!'
+          --subject 'Your report' --html-file report.html
       mailtrap send batch --csv users.csv --template 7e3c...-uuid --stream bulk
       mailtrap send batch --jsonl rows.jsonl --base base.json --journal run1.journal.jsonl
       mailtrap send batch batch.json --sandbox 123 --dry-run
-      mailtrap send batch --csv users.csv --resend-unknown
+      mailtrap send batch --csv users.csv --from app@example.com --subject Hi \\
+          --text Hello --resend-unknown
     """
     from mailtrap_cli.commands import send_batch_run
 

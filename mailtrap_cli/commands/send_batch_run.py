@@ -243,6 +243,9 @@ def _send(state: Any, source_input: Any, records: Any, builder: Builder, resume:
     if totals.fatal is not None:
         raise totals.fatal
     if totals.interrupted:
+        if totals.abandoned:
+            out.warn(f"{totals.abandoned} request(s) were still waiting for an answer: the "
+                     "next run reports their rows as unknown")
         out.warn(f"interrupted: {outcome_line(data)}; run the same command again to send "
                  f"the rest (journal {journal_path})")
         raise typer.Exit(130)
