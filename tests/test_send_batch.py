@@ -1,43 +1,22 @@
-"""`mailtrap send batch` against the built-in server: inputs, journal, faults, exit codes."""
+"""`mailtrap send batch` against the built-in server: inputs, options, what arrives."""
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections import Counter
 
 import pytest
 
-FROM = ["--from", "App <app@example.com>"]
-PLAIN = [*FROM, "--subject", "Hi", "--text", "Hello"]
-
-
-def deliveries(server, **params):
-    response = server.call("GET", "/_local/deliveries", params=params)
-    assert response.status_code == 200
-    return response.json()
-
-
-def recipients(server, **params):
-    return Counter(d["recipient"] for d in deliveries(server, **params))
-
-
-def csv_file(tmp_path, rows, header="email,name,code", name="users.csv"):
-    path = tmp_path / name
-    path.write_text(header + "\n" + "".join(r + "\n" for r in rows))
-    return path
-
-
-def numbered(count, start=1):
-    return [f"u{i}@example.com,User {i},{i}" for i in range(start, start + count)]
-
-
-def journal_records(path):
-    return [json.loads(line) for line in path.read_text().splitlines()]
-
-
-def batch_posts(server):
-    return [r for r in server.requests(path="/api/batch") if r["method"] == "POST"]
+from tests.send_batch_helpers import (
+    FROM,
+    PLAIN,
+    batch_posts,
+    csv_file,
+    deliveries,
+    journal_records,
+    numbered,
+    recipients,
+)
 
 
 def test_csv_rows_become_messages_with_custom_variables(cli, server, tmp_path):
@@ -141,132 +120,6 @@ def test_dry_run_prints_the_first_request_and_sends_nothing(cli, server, tmp_pat
     assert not (tmp_path / "users.csv.journal.jsonl").exists()
 
 
-def test_rerun_sends_nothing_already_accepted(cli, server, tmp_path):
-    path = csv_file(tmp_path, numbered(30))
-    first = cli("send", "batch", "--csv", str(path), *PLAIN, "--chunk-size", "7")
-    assert first.code == 0, first
-    again = cli("send", "batch", "--csv", str(path), *PLAIN, "--chunk-size", "7")
-    assert again.code == 0, again
-    summary = again.json()
-    assert (summary["sent"], summary["skipped_already_sent"], summary["requests"]) == (0, 30, 0)
-    assert len(batch_posts(server)) == 5
-    assert set(recipients(server).values()) == {1} and len(recipients(server)) == 30
-
-
-def test_server_error_mid_batch_is_unknown_and_not_resent(cli, server, tmp_path):
-    path = csv_file(tmp_path, numbered(50))
-    args = ["send", "batch", "--csv", str(path), *PLAIN, "--chunk-size", "10",
-            "--concurrency", "1"]
-    # The first request is processed, then answered 500: delivered, outcome unknown.
-    server.fault(status=500, path="/api/batch", after=True, count=1)
-    result = cli(*args)
-    assert result.code == 8, result
-    summary = result.json()
-    assert (summary["sent"], summary["unknown"]) == (40, 10)
-    [lost] = summary["unknown_chunks"]
-    assert lost["rows"] == "2-11" and lost["count"] == 10 and "HTTP 500" in lost["reason"]
-    assert "outcome unknown" in result.stderr and "not resent" in result.stderr
-    assert "--resend-unknown" in result.stderr
-    assert all(n == 1 for n in recipients(server).values()) and len(recipients(server)) == 50
-
-    again = cli(*args)
-    assert again.code == 8, again
-    summary = again.json()
-    assert (summary["sent"], summary["skipped_unknown"], summary["skipped_already_sent"]) == (
-        0, 10, 40)
-    assert summary["unknown_chunks"][0]["earlier_run"] is True
-    assert all(n == 1 for n in recipients(server).values())
-
-    resent = cli(*args, "--resend-unknown")
-    assert resent.code == 0, resent
-    assert resent.json()["sent"] == 10
-    counts = recipients(server)
-    assert sorted(r for r, n in counts.items() if n == 2) == sorted(
-        f"u{i}@example.com" for i in range(1, 11))
-    final = cli(*args)
-    assert final.code == 0 and final.json()["skipped_already_sent"] == 50
-
-
-def test_dropped_connection_after_sending_is_unknown(cli, server, tmp_path):
-    path = csv_file(tmp_path, numbered(4))
-    server.fault(drop=True, after=True, path="/api/batch")
-    result = cli("send", "batch", "--csv", str(path), *PLAIN)
-    assert result.code == 8, result
-    summary = result.json()
-    assert summary["unknown"] == 4 and summary["sent"] == 0
-    assert "closed without an answer" in summary["unknown_chunks"][0]["reason"]
-    assert len(deliveries(server)) == 4   # it did arrive: that is why it is not resent
-
-
-def test_429_storm_is_retried_and_every_row_arrives_once(cli, server, tmp_path):
-    path = csv_file(tmp_path, numbered(200))
-    server.fault(status=429, count=12, retry_after="0", path="/api/batch")
-    result = cli("send", "batch", "--csv", str(path), *PLAIN, "--chunk-size", "10",
-                 "--concurrency", "4")
-    assert result.code == 0, result
-    summary = result.json()
-    assert summary["sent"] == 200 and summary["throttled"] == 12
-    assert summary["requests"] == 20 + 12
-    assert "HTTP 429: slowing down" in result.stderr
-    counts = recipients(server)
-    assert len(counts) == 200 and set(counts.values()) == {1}
-    assert all(r["type"] != "unknown" for r in journal_records(
-        tmp_path / "users.csv.journal.jsonl"))
-
-
-@pytest.mark.slow
-def test_server_rate_limit_is_honoured_via_retry_after(cli, server, tmp_path):
-    path = csv_file(tmp_path, numbered(80))
-    server.configure(rate_limit=[4, 1])
-    result = cli("send", "batch", "--csv", str(path), *PLAIN, "--chunk-size", "10",
-                 "--rate", "100/1s", "--concurrency", "4")
-    assert result.code == 0, result
-    summary = result.json()
-    assert summary["sent"] == 80 and summary["throttled"] >= 1
-    assert set(recipients(server).values()) == {1}
-
-
-def test_client_side_rate_limit_spaces_requests(cli, server, tmp_path):
-    path = csv_file(tmp_path, numbered(6))
-    result = cli("send", "batch", "--csv", str(path), *PLAIN, "--chunk-size", "1",
-                 "--rate", "3/0.5s", "--concurrency", "6")
-    assert result.code == 0, result
-    times = sorted(r["at"] for r in batch_posts(server))
-    assert len(times) == 6
-    assert times[3] - times[0] >= 0.5     # the 4th waited for the window to move
-
-
-def test_api_rejections_are_reported_with_their_rows(cli, server, tmp_path):
-    missing = str(uuid.uuid4())
-    path = csv_file(tmp_path, numbered(3))
-    args = ["send", "batch", "--csv", str(path), *FROM, "--template", missing]
-    result = cli(*args)
-    assert result.code == 8, result
-    summary = result.json()
-    assert summary["rejected"] == 3 and summary["sent"] == 0
-    assert summary["rejected_rows"][0]["where"] == f"{path}:2"
-    assert summary["rejected_rows"][0]["sent"] is True
-    assert f"{path}:2: rejected by the API: template with uuid" in result.stderr
-    again = cli(*args)
-    assert again.code == 8 and again.json()["skipped_rejected"] == 3
-    assert len(batch_posts(server)) == 1
-    retried = cli(*args, "--retry-rejected")
-    assert retried.code == 8 and retried.json()["rejected"] == 3
-    assert len(batch_posts(server)) == 2
-
-
-def test_auth_failure_stops_and_a_rerun_sends_everything(cli, server, tmp_path):
-    path = csv_file(tmp_path, numbered(20))
-    args = ["send", "batch", "--csv", str(path), *PLAIN, "--chunk-size", "5"]
-    result = cli(*args, env={"MAILTRAP_API_TOKEN": "invalid-token"})
-    assert result.code == 4, result
-    assert result.json()["sent"] == 0 and result.json()["complete"] is False
-    assert "error: " in result.stderr and "Traceback" not in result.stderr
-    again = cli(*args)
-    assert again.code == 0, again
-    assert again.json()["sent"] == 20
-
-
 def test_stdin_input_needs_a_journal(cli, server, tmp_path):
     data = "email\na@example.com\nb@example.com\n"
     refused = cli("send", "batch", "--csv", "-", *PLAIN, stdin=data)
@@ -277,22 +130,6 @@ def test_stdin_input_needs_a_journal(cli, server, tmp_path):
     assert result.json()["sent"] == 2 and journal.exists()
     again = cli("send", "batch", "--csv", "-", *PLAIN, "--journal", str(journal), stdin=data)
     assert again.json()["skipped_already_sent"] == 2
-
-
-def test_journal_of_another_input_is_refused(cli, server, tmp_path):
-    path = csv_file(tmp_path, numbered(3))
-    assert cli("send", "batch", "--csv", str(path), *PLAIN).code == 0
-    changed = cli("send", "batch", "--csv", str(path), *FROM, "--subject", "Other",
-                  "--text", "Hello")
-    assert changed.code == 2, changed
-    assert "belongs to a different input" in changed.stderr and "--new-journal" in changed.stderr
-    csv_file(tmp_path, numbered(4))   # the file grew by one row
-    forced = cli("send", "batch", "--csv", str(path), *PLAIN, "--force")
-    assert forced.code == 0 and forced.json()["sent"] == 1
-    fresh = cli("send", "batch", "--csv", str(path), *PLAIN, "--new-journal")
-    assert fresh.code == 0 and fresh.json()["sent"] == 4
-    assert "previous journal moved to" in fresh.stderr
-    assert recipients(server)["u1@example.com"] == 2
 
 
 @pytest.mark.parametrize("args, needle", [
@@ -348,18 +185,6 @@ def test_base_file_and_profile_sender(cli, server, tmp_path):
     assert delivery["payload"]["headers"] == {"X-Run": "1", "X-Extra": "2"}
 
 
-@pytest.mark.slow
-@pytest.mark.no_spec_check
-def test_thousands_of_rows_arrive_exactly_once(cli, server, tmp_path):
-    path = csv_file(tmp_path, numbered(5000))
-    result = cli("send", "batch", "--csv", str(path), *PLAIN)
-    assert result.code == 0, result
-    summary = result.json()
-    assert (summary["sent"], summary["chunks"], summary["requests"]) == (5000, 10, 10)
-    count = server.call("GET", "/_local/deliveries/count").json()
-    assert count == {"count": 5000, "recipients": 5000}
-
-
 def test_progress_bar_only_when_stderr_is_a_terminal(cli, server, tmp_path):
     path = csv_file(tmp_path, numbered(20))
     plain = cli("send", "batch", "--csv", str(path), *PLAIN, "--chunk-size", "5")
@@ -371,13 +196,57 @@ def test_progress_bar_only_when_stderr_is_a_terminal(cli, server, tmp_path):
     assert "sent" in shown.stdout          # a table on a terminal
 
 
-def test_unreachable_api_stops_with_exit_7_and_nothing_unknown(cli, server, tmp_path):
-    path = csv_file(tmp_path, numbered(3))
-    result = cli("send", "batch", "--csv", str(path), *PLAIN,
-                 env={"MAILTRAP_BASE_URL": "http://127.0.0.1:9"})
-    assert result.code == 7, result
+def test_malformed_csv_rows_are_reported_by_line_and_the_rest_is_sent(cli, server, tmp_path):
+    path = tmp_path / "users.csv"
+    path.write_bytes(b"email,name,code\n"
+                     b"ok1@example.com,One,1\n"
+                     b"too@example.com,Many,2,extra\n"
+                     b"\n"
+                     b"not-an-email,Bad,3\n"
+                     b"ok2@example.com,\"Two\nLines\",4\n"
+                     b"utf@example.com,\xff,5\n"
+                     b",,6\n"
+                     b"ok3@example.com,Three,7\n")
+    result = cli("send", "batch", "--csv", str(path), *PLAIN)
+    assert result.code == 8, result
+    for line, reason in ((3, "4 fields, but the header has 3"),
+                         (5, "'not-an-email' is not a valid email address"),
+                         (8, "not valid UTF-8"), (9, "no email address")):
+        assert f"{path}:{line}: {reason} (not sent)" in result.stderr
     summary = result.json()
-    assert summary["complete"] is False and summary["unknown"] == 0 and summary["sent"] == 0
-    assert "cannot reach" in result.stderr and "gave up after 8 attempts" in result.stderr
-    again = cli("send", "batch", "--csv", str(path), *PLAIN)
-    assert again.code == 0 and again.json()["sent"] == 3
+    assert (summary["sent"], summary["invalid"]) == (3, 4)
+    assert [r["row"] for r in summary["rejected_rows"]] == [3, 5, 8, 9]
+    assert sorted(recipients(server)) == ["ok1@example.com", "ok2@example.com",
+                                          "ok3@example.com"]
+    assert "error: not everything was sent: 3 sent, 4 rejected" in result.stderr
+
+
+def test_message_flags_reach_every_message(cli, server, tmp_path):
+    (tmp_path / "body.html").write_text("<p>Report</p>")
+    (tmp_path / "report.txt").write_text("numbers")
+    path = csv_file(tmp_path, numbered(2))
+    result = cli("send", "batch", "--csv", str(path), *FROM, "--subject", "Report",
+                 "--html-file", str(tmp_path / "body.html"), "--category", "reports",
+                 "--reply-to", "Desk <desk@example.com>", "--attach",
+                 str(tmp_path / "report.txt"))
+    assert result.code == 0, result
+    for delivery in deliveries(server):
+        payload = delivery["payload"]
+        assert payload["html"] == "<p>Report</p>" and payload["category"] == "reports"
+        assert payload["reply_to"] == {"email": "desk@example.com", "name": "Desk"}
+        assert payload["attachments"][0]["filename"] == "report.txt"
+
+
+def test_vars_as_custom_with_a_template(cli, server, tmp_path):
+    created = server.call("POST", "/api/email_templates", json={"email_template": {
+        "name": "T", "subject": "Hello", "category": "c", "body_text": "Hi {{who}}"}})
+    path = csv_file(tmp_path, numbered(1))
+    result = cli("send", "batch", "--csv", str(path), *FROM, "--template",
+                 created.json()["uuid"], "--var", "who=you", "--vars-as", "custom")
+    assert result.code == 0, result
+    [delivery] = deliveries(server)
+    assert delivery["payload"]["custom_variables"] == {"code": "1"}
+    assert delivery["payload"]["template_variables"] == {"who": "you"}
+    refused = cli("send", "batch", "--csv", str(path), *PLAIN, "--vars-as", "template",
+                  "--new-journal")
+    assert refused.code == 2 and "need a template" in refused.stderr
