@@ -51,6 +51,11 @@ def _open_binary(path: str) -> IO[bytes]:
         raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
+def is_regular(path: str) -> bool:
+    """A file that can be read twice (hashed, then sent): not stdin, a pipe or a device."""
+    return path != STDIN and Path(path).is_file()
+
+
 def scan(path: str, block: int = 1 << 20) -> tuple[str, int]:
     """(sha256 of the file, number of lines) in one pass, without holding the file."""
     digest = hashlib.sha256()
@@ -127,7 +132,9 @@ class CsvInput:
         return columns
 
     def close(self) -> None:
-        if self.path != STDIN:
+        if self.path == STDIN:
+            self._text.detach()   # leave stdin itself open
+        else:
             self._text.close()
 
     def records(self) -> Iterator[Record]:

@@ -127,11 +127,14 @@ def run(state: Any, *, source: str | None, csv: str | None, jsonl: str | None,
         raise UsageError("give either --new-journal or --force, not both")
     chosen = compose.stream_and_sandbox(state, stream, sandbox)
     target = f"sandbox:{sandbox}" if chosen == "sandbox" else chosen
-    if path == rd.STDIN and journal is None and not dry_run:
-        raise UsageError("reading the input from stdin needs --journal PATH",
+    regular = rd.is_regular(path)
+    if not regular and journal is None and not dry_run:
+        what = "stdin" if path == rd.STDIN else f"{path} (not a regular file)"
+        raise UsageError(f"reading the input from {what} needs --journal PATH",
                          hint="the journal is what makes a rerun send only the rest")
     base = shared_base(state, base_file, flags)
-    digest, lines = rd.scan(path) if path != rd.STDIN else (None, None)
+    # A pipe can be read once: it is sent without a fingerprint of its content.
+    digest, lines = rd.scan(path) if regular else (None, None)
     source_input = rd.open_input(kind, path)
     try:
         base = {**(source_input.base or {}), **base}
