@@ -52,8 +52,16 @@ def _open_binary(path: str) -> IO[bytes]:
 
 
 def is_regular(path: str) -> bool:
-    """A file that can be read twice (hashed, then sent): not stdin, a pipe or a device."""
-    return path != STDIN and Path(path).is_file()
+    """A file that can be read twice (hashed, then sent): not stdin, a pipe or a device.
+    UsageError when there is nothing to read."""
+    if path == STDIN:
+        return False
+    target = Path(path)
+    if target.is_dir():
+        raise UsageError(f"cannot read {path}: it is a folder")
+    if not target.exists():
+        raise UsageError(f"cannot read {path}: no such file")
+    return target.is_file()
 
 
 def scan(path: str, block: int = 1 << 20) -> tuple[str, int]:
@@ -254,8 +262,6 @@ Input = CsvInput | JsonlInput | BatchJsonInput
 
 def open_input(kind: str, path: str) -> Input:
     """Open the input and check what can be checked before anything is sent."""
-    if path != STDIN and Path(path).is_dir():
-        raise UsageError(f"cannot read {path}: it is a folder")
     if kind == "csv":
         return CsvInput(path)
     if kind == "jsonl":
