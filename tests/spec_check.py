@@ -30,6 +30,9 @@ UNDESCRIBED_OK = (
     re.compile(r"^/api/inbound/inboxes/[^/]+/messages/[^/]+/(reply|reply_all|forward)$"),
     re.compile(r"^/api/inbound/inboxes/[^/]+/forward_rules(/[^/]+)?$"),
     re.compile(r"^/api/email_campaigns/[^/]+/(start|schedule|cancel|terminate|reset)$"),
+    # Sandbox: where message `*_path` and attachment `download_path` fields point.
+    re.compile(r"^/api/testing_message_parts/\d+/body\.(txt|html|htmlsource|raw|eml)$"),
+    re.compile(r"^/api/sandboxes/\d+/messages/\d+/attachments/\d+/download$"),
 )
 
 

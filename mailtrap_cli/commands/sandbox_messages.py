@@ -1,7 +1,255 @@
-"""`mailtrap sandbox messages`."""
+"""`mailtrap sandbox messages`: list, get, body, headers, spam-report, analyze,
+forward, mark-read, delete, and wait (commands/sandbox_wait.py)."""
 
 from __future__ import annotations
 
-from mailtrap_cli.options import Typer
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from mailtrap_cli.api.errors import APIError, UsageError
+from mailtrap_cli.commands import sandbox_reports, sandbox_wait
+from mailtrap_cli.context import get_state, resolve_id
+from mailtrap_cli.options import AllOpt, DryRunOpt, LimitOpt, SandboxOpt, Typer, YesOpt
 
 app = Typer(help="Sandbox messages: list, get, bodies, reports, wait.")
+
+MessageArg = Annotated[int, typer.Argument(metavar="MESSAGE_ID", min=1, help="Message id.")]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")]
+LIST_COLUMNS = [("id", "id"), ("created_at", "created_at"), ("from_email", "from"),
+                ("to_email", "to"), ("subject", "subject"), ("is_read", "read"),
+                ("human_size", "size")]
+FORMATS = ("text", "html", "html-source", "raw", "eml")
+_PARTS = {"text": "text body", "html": "HTML body", "html-source": "HTML source",
+          "raw": "raw source", "eml": ".eml download"}
+
+
+def sandbox_id(state: Any, value: int | None) -> int:
+    return resolve_id(state, "sandbox_id", value, "--sandbox")
+
+
+def _complete_format(incomplete: str) -> list[str]:
+    return [f for f in FORMATS if f.startswith(incomplete)]
+
+
+def _run(state: Any, call: Any, dry_run: bool) -> Any:
+    """Print the call for --dry-run (None back), else send it and return the answer."""
+    if dry_run:
+        state.dry_run(call.method, call.host, call.path, params=call.params, body=call.body)
+        return None
+    return call.send(state.client())
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    sandbox: SandboxOpt = None,
+    search: Annotated[str | None, typer.Option(
+        "--search", metavar="TEXT", help="Only messages whose subject, to_email or to_name "
+        "contains TEXT.")] = None,
+    page: Annotated[int | None, typer.Option("--page", min=1, metavar="N",
+                                             help="Start at page N (30 per page).")] = None,
+    last_id: Annotated[int | None, typer.Option(
+        "--last-id", min=1, metavar="ID", help="Start with messages older than ID.")] = None,
+    limit: LimitOpt = None,
+    all_: AllOpt = False,
+) -> None:
+    """List a sandbox's messages, newest first (30 per page; --all for every page).
+
+    \b
+    Examples:
+      mailtrap sandbox messages list --sandbox 123
+      mailtrap sandbox messages list --search welcome -L 5
+      mailtrap sandbox messages list --all -o jsonl | jq -r .subject
+    """
+    from mailtrap_cli.api import messages
+
+    state = get_state(ctx)
+    if page is not None and last_id is not None:
+        raise UsageError("give --page or --last-id, not both")
+    sid = sandbox_id(state, sandbox)
+    items = messages.list_messages(state.client(), sid, search=search, page=page,
+                                   last_id=last_id, limit=limit, all_pages=all_)
+    state.out.emit(items, columns=LIST_COLUMNS)
+
+
+@app.command()
+def get(ctx: typer.Context, message_id: MessageArg, sandbox: SandboxOpt = None) -> None:
+    """Show one message: addresses, sizes, body paths, SMTP information."""
+    from mailtrap_cli.api import messages
+
+    state = get_state(ctx)
+    state.out.emit(messages.get_message(state.client(), sandbox_id(state, sandbox), message_id))
+
+
+def fetch_body(state: Any, sid: int, message_id: int, fmt: str) -> bytes:
+    """The body in `fmt`, from the path the message object gives."""
+    from mailtrap_cli.api import messages
+
+    client = state.client()
+    message = messages.get_message(client, sid, message_id)
+    try:
+        return messages.fetch_body(client, sid, message_id, fmt, message)
+    except APIError as err:
+        if err.status != 409:
+            raise
+        other = "html" if fmt == "text" else "text"
+        raise APIError(f"message {message_id} has no {_PARTS[fmt]}", status=409,
+                       hint=f"try --format {other}, or raw for the whole source") from None
+
+
+@app.command()
+def body(
+    ctx: typer.Context,
+    message_id: MessageArg,
+    sandbox: SandboxOpt = None,
+    format_: Annotated[str, typer.Option(
+        "--format", metavar="FORMAT", autocompletion=_complete_format,
+        help="text | html | html-source | raw | eml.")] = "text",
+    save: Annotated[Path | None, typer.Option(
+        "--save", metavar="PATH", help="Write to PATH instead of stdout; prints the path.",
+        dir_okay=False)] = None,
+    force: ForceOpt = False,
+) -> None:
+    """Print a message body: text, HTML, HTML source, raw source or .eml.
+
+    `raw` and `eml` are written byte for byte. A part the message does not
+    have (`--format html` of a text-only message) fails with exit 1.
+
+    \b
+    Examples:
+      mailtrap sandbox messages body 42
+      mailtrap sandbox messages body 42 --format html > mail.html
+      mailtrap sandbox messages body 42 --format eml --save mail.eml
+    """
+    state = get_state(ctx)
+    if format_ not in FORMATS:
+        raise UsageError(f"--format must be one of {', '.join(FORMATS)}, got '{format_}'")
+    sid = sandbox_id(state, sandbox)
+    if save is not None and save.exists() and not force:
+        raise UsageError(f"{save} exists", hint="pass --force to overwrite it")
+    data = fetch_body(state, sid, message_id, format_)
+    if save is not None:
+        save_bytes(save, data, force)
+        state.out.success(f"saved {len(data)} bytes to {save}")
+        state.out.emit(str(save))
+    elif format_ in ("raw", "eml"):
+        state.out.raw(data)
+    else:
+        state.out.text(data.decode("utf-8", "replace"))
+
+
+def save_bytes(path: Path, data: bytes, force: bool) -> None:
+    from mailtrap_cli.filenames import write_new
+
+    try:
+        write_new(path, [data], overwrite=force)
+    except FileExistsError:
+        raise UsageError(f"{path} exists", hint="pass --force to overwrite it") from None
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+@app.command()
+def headers(ctx: typer.Context, message_id: MessageArg, sandbox: SandboxOpt = None) -> None:
+    """Show a message's mail headers (JSON: the API's {"headers": {...}})."""
+    from mailtrap_cli.api import messages
+
+    state = get_state(ctx)
+    result = messages.mail_headers(state.client(), sandbox_id(state, sandbox), message_id)
+    if state.out.mode in ("table", "tsv") and isinstance(result, dict):
+        state.out.emit(result.get("headers") or {})
+    else:
+        state.out.emit(result)
+
+
+@app.command("spam-report")
+def spam_report(ctx: typer.Context, message_id: MessageArg, sandbox: SandboxOpt = None) -> None:
+    """Show the spam score of a message and the rules that scored.
+
+    A table on a terminal (score, verdict, then one row per rule); the API's
+    report whole as JSON when piped.
+    """
+    from mailtrap_cli.api import messages
+
+    state = get_state(ctx)
+    result = messages.spam_report(state.client(), sandbox_id(state, sandbox), message_id)
+    sandbox_reports.emit_spam_report(state.out, result)
+
+
+@app.command()
+def analyze(ctx: typer.Context, message_id: MessageArg, sandbox: SandboxOpt = None) -> None:
+    """Check a message's HTML against email clients: what breaks where.
+
+    On a terminal: one row per problem (line, rule, how many clients), then
+    per client the rules it does not support. JSON (piped): the API's report.
+    """
+    from mailtrap_cli.api import messages
+
+    state = get_state(ctx)
+    result = messages.analyze(state.client(), sandbox_id(state, sandbox), message_id)
+    sandbox_reports.emit_analysis(state.out, result)
+
+
+@app.command()
+def forward(
+    ctx: typer.Context,
+    message_id: MessageArg,
+    to: Annotated[str, typer.Option("--to", metavar="EMAIL",
+                                    help="Address to forward to (confirmed in Mailtrap).")],
+    sandbox: SandboxOpt = None,
+    dry_run: DryRunOpt = False,
+) -> None:
+    """Forward a message to a real address (upstream, the address must be confirmed)."""
+    from mailtrap_cli.api import messages
+
+    state = get_state(ctx)
+    email = to.strip()
+    local, _, domain = email.rpartition("@")
+    if not local or "." not in domain or any(c.isspace() for c in email):
+        raise UsageError(f"--to '{to}' is not an email address")
+    sid = sandbox_id(state, sandbox)
+    result = _run(state, messages.forward(sid, message_id, email), dry_run)
+    if result is not None:
+        state.out.success(f"forwarded message {message_id} to {email}")
+        state.out.emit(result)
+
+
+@app.command("mark-read")
+def mark_read(
+    ctx: typer.Context,
+    message_id: MessageArg,
+    unread: Annotated[bool, typer.Option("--unread", help="Mark as unread instead.")] = False,
+    sandbox: SandboxOpt = None,
+    dry_run: DryRunOpt = False,
+) -> None:
+    """Mark a message read (or unread with --unread)."""
+    from mailtrap_cli.api import messages
+
+    state = get_state(ctx)
+    sid = sandbox_id(state, sandbox)
+    result = _run(state, messages.mark_read(sid, message_id, not unread), dry_run)
+    if result is not None:
+        state.out.success(f"marked message {message_id} {'unread' if unread else 'read'}")
+        state.out.emit(result)
+
+
+@app.command()
+def delete(ctx: typer.Context, message_id: MessageArg, sandbox: SandboxOpt = None,
+           yes: YesOpt = False, dry_run: DryRunOpt = False) -> None:
+    """Delete a message (asks first; --yes when not on a terminal)."""
+    from mailtrap_cli.api import messages
+
+    state = get_state(ctx)
+    sid = sandbox_id(state, sandbox)
+    call = messages.delete(sid, message_id)
+    if not dry_run:
+        state.confirm(f"Delete message {message_id} from sandbox {sid}?", yes)
+    result = _run(state, call, dry_run)
+    if result is not None:
+        state.out.success(f"deleted message {message_id}")
+        state.out.emit(result)
+
+
+sandbox_wait.register(app)

@@ -1,0 +1,153 @@
+"""`mailtrap sandbox messages wait`: block until a matching message arrives.
+
+The rules (what "new" means, matching, backoff, extraction) live in
+mailtrap_cli/waiting.py; this module parses flags and talks to the API.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from mailtrap_cli.api.errors import APIError, MailtrapError, TimedOutError, UsageError
+from mailtrap_cli.context import get_state, resolve_id
+from mailtrap_cli.options import MailtrapCommand, SandboxOpt
+
+
+class WaitCommand(MailtrapCommand):
+    """Here `--timeout` is how long to wait, so the global HTTP --timeout is
+    left off this one command (it still works before the group)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.params = [p for p in self.params
+                       if not (p.name == "timeout" and not p.expose_value)]
+
+
+def wait(
+    ctx: typer.Context,
+    sandbox: SandboxOpt = None,
+    to: Annotated[str | None, typer.Option(
+        "--to", metavar="EMAIL", help="A recipient (To, Cc, Bcc), whole address.")] = None,
+    sender: Annotated[str | None, typer.Option(
+        "--from", metavar="EMAIL", help="The sender's address.")] = None,
+    subject: Annotated[str | None, typer.Option(
+        "--subject", metavar="TEXT", help="Subject contains TEXT (case-insensitive).")] = None,
+    subject_regex: Annotated[str | None, typer.Option(
+        "--subject-regex", metavar="REGEX", help="Subject matches REGEX (Python re).")] = None,
+    since: Annotated[str | None, typer.Option(
+        "--since", metavar="TIME|any",
+        help="Accept messages created since TIME (ISO 8601, Unix seconds, or 30s/5m/2h/1d "
+        "ago), or `any`. Default: only messages that arrive after the wait starts.")] = None,
+    timeout: Annotated[float, typer.Option(
+        "--timeout", min=0, metavar="SECONDS",
+        help="Give up after SECONDS with exit 9.")] = 60.0,
+    interval: Annotated[float, typer.Option(
+        "--interval", min=0.01, metavar="SECONDS",
+        help="First pause between polls; grows x1.5 up to 5x while nothing arrives "
+        "(at least 1/15 s: the API allows 150 requests per 10 s).")] = 1.0,
+    extract: Annotated[str | None, typer.Option(
+        "--extract", metavar="link|code|REGEX",
+        help="Print only the first link, numeric code (4-8 digits) or REGEX group "
+        "from the body.")] = None,
+    all_matches: Annotated[bool, typer.Option(
+        "--all-matches", help="With --extract: print every match, one per line.")] = False,
+) -> None:
+    """Wait for a message matching every filter, then print it (JSON when piped).
+
+    Only messages that arrive after the wait starts count, unless --since says
+    otherwise: "after" means a higher message id than the newest one the first
+    poll sees, so clock differences between this machine and the server do
+    not matter. If several match, the newest wins. Exit 9 on time-out.
+
+    --extract link: the first http(s) link (HTML hrefs first, then the text).
+    --extract code: the first standalone 4-8 digit number in the text (not
+    part of a longer number, a word, a date or a link). Anything else is a
+    regex; its first group (or the whole match) is printed.
+
+    \b
+    Examples:
+      mailtrap sandbox messages wait --to user@example.com --subject "Confirm"
+      code=$(mailtrap sandbox messages wait --to user@example.com --extract code)
+      link=$(mailtrap sandbox messages wait --subject Reset --extract link --timeout 120)
+      mailtrap sandbox messages wait --subject Welcome --since any --timeout 0
+      mailtrap sandbox messages wait --extract 'token=([A-Za-z0-9]+)'
+    """
+    import re
+
+    from mailtrap_cli import waiting
+    from mailtrap_cli.api import messages
+
+    state = get_state(ctx)
+    sid = resolve_id(state, "sandbox_id", sandbox, "--sandbox")
+    try:
+        pattern = re.compile(subject_regex) if subject_regex is not None else None
+    except re.error as exc:
+        raise UsageError(f"--subject-regex: invalid regex: {exc}") from None
+    try:
+        extractor = waiting.Extractor.parse(extract) if extract is not None else None
+    except re.error as exc:
+        raise UsageError(f"--extract: invalid regex: {exc}") from None
+    if all_matches and extractor is None:
+        raise UsageError("--all-matches needs --extract")
+    since_start = since is None
+    try:
+        since_at = waiting.parse_since(since) if since is not None else None
+    except ValueError as exc:
+        raise UsageError(f"--since: {exc}") from None
+    filters = waiting.Filters(to=to, sender=sender, subject=subject, subject_regex=pattern,
+                              since=since_at)
+
+    client = state.client()
+    search = filters.search_term()
+
+    def fetch_page(last_id: int | None) -> list[dict[str, Any]]:
+        return messages.first_page(client, sid, search=search, last_id=last_id)
+
+    wanted = filters.describe()
+    if state.out.stderr_tty:  # progress-like: only for a person watching
+        state.out.info(f"waiting up to {timeout:g}s for {wanted or 'a new message'} "
+                       f"in sandbox {sid}…")
+    found = waiting.wait_for(fetch_page, filters, timeout=timeout, interval=interval,
+                             since_start=since_start)
+    if found is None:
+        hint = ("messages that arrived before the wait started do not count; "
+                "pass --since any (or a time) to accept them") if since_start else None
+        what = f"no message matching {wanted}" if wanted else "no new message"
+        raise TimedOutError(f"{what} arrived within {timeout:g}s", hint=hint)
+    if extractor is None:
+        state.out.emit(found)
+        return
+    values = extractor.run(lambda: _body(client, sid, found, "text"),
+                           lambda: _body(client, sid, found, "html"))
+    if not values:
+        what = {"link": "link", "code": "4-8 digit code"}.get(extractor.kind,
+                                                               f"match for /{extract}/")
+        raise MailtrapError(f"message {found.get('id')} matched but has no {what} in its body",
+                            hint="narrow the filters (--subject, --to) to the message you want")
+    values = values if all_matches else values[:1]
+    if state.out.requested in ("json", "jsonl"):
+        state.out.emit(values)
+    else:
+        state.out.text("\n".join(values))
+
+
+def _body(client: Any, sid: int, message: dict[str, Any], fmt: str) -> str | None:
+    """A body as text, or None when the message has no such part."""
+    from mailtrap_cli.api import messages
+
+    size_field = "text_body_size" if fmt == "text" else "html_body_size"
+    if message.get(size_field) == 0:
+        return None
+    try:
+        data = messages.fetch_body(client, sid, int(message["id"]), fmt, message)
+    except APIError as err:
+        if err.status == 409:
+            return None
+        raise
+    return data.decode("utf-8", "replace")
+
+
+def register(app: Any) -> None:
+    app.command("wait", cls=WaitCommand)(wait)

@@ -1,0 +1,315 @@
+"""`sandbox messages wait`: which messages count, how to poll, what to extract.
+
+Pure logic (no typer, rich or HTTP): the command hands in a function that
+fetches one page of messages and functions that fetch bodies, so every rule
+here is unit-tested without a server.
+
+Choices, documented in the command's help too:
+- "since the command started" is an id boundary, not a clock comparison:
+  the newest message id the first poll sees. Message ids only grow, so a
+  message is new exactly when its id is higher, whatever the skew between
+  this machine's clock and the server's. `--since TIME` compares the
+  message's `created_at` instead; `--since any` accepts old messages too.
+- When several messages match, the newest wins.
+- `--to`/`--from` compare whole addresses, case-insensitively (`--to` also
+  looks at the SMTP envelope recipients, so Cc/Bcc count); `--subject` is a
+  case-insensitive substring, `--subject-regex` a Python regex search.
+- Polls start every `interval` seconds and back off x1.5 while nothing
+  arrives, up to 5x the interval; never more often than 15 per second
+  (the API allows 150 requests per 10 s per token, shared with the app).
+"""
+
+from __future__ import annotations
+
+import html as htmllib
+import re
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+PAGE_SIZE = 30
+MAX_SCAN_PAGES = 10                  # per poll: 300 messages newer than the last poll
+MIN_INTERVAL = 10 / 150              # the API's 150 requests per 10 s
+BACKOFF_FACTOR = 1.5
+BACKOFF_CAP = 5                      # x the starting interval
+
+# -- --since -------------------------------------------------------------------
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*(s|m|h|d)$", re.I)
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_since(value: str, now: datetime | None = None) -> datetime | None:
+    """`any` -> None (no boundary); an ISO 8601 time (no offset = local time),
+    Unix seconds, or a duration ago (`90s`, `5m`, `2h`, `1d`) -> aware datetime.
+    Raises ValueError for anything else."""
+    text = value.strip()
+    if text.lower() == "any":
+        return None
+    now = now or datetime.now(timezone.utc)
+    found = _DURATION.match(text)
+    if found:
+        return now - timedelta(seconds=float(found.group(1)) * _UNITS[found.group(2).lower()])
+    if re.fullmatch(r"\d{9,}(\.\d+)?", text):
+        return datetime.fromtimestamp(float(text), timezone.utc)
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"'{value}' is not a time: use ISO 8601 (2026-01-31T09:00:00Z), "
+                         "Unix seconds, a duration ago (30s, 5m, 2h, 1d) or 'any'") from None
+    return when if when.tzinfo else when.astimezone()
+
+
+def parse_api_time(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
+# -- matching --------------------------------------------------------------------
+def _addresses(value: Any) -> set[str]:
+    if isinstance(value, list):
+        return {str(v).strip().lower() for v in value if v}
+    if isinstance(value, str):
+        return {part.strip().lower() for part in value.split(",") if part.strip()}
+    return set()
+
+
+@dataclass
+class Filters:
+    to: str | None = None
+    sender: str | None = None
+    subject: str | None = None
+    subject_regex: re.Pattern[str] | None = None
+    since: datetime | None = None      # created_at at or after
+
+    def matches(self, message: dict[str, Any]) -> bool:
+        """Every given filter holds (the id boundary is scan()'s job)."""
+        if self.since is not None:
+            created = parse_api_time(message.get("created_at") or message.get("sent_at"))
+            if created is None or created < self.since:
+                return False
+        if self.to is not None:
+            smtp = (message.get("smtp_information") or {}).get("data") or {}
+            wanted = self.to.strip().lower()
+            if wanted not in (_addresses(message.get("to_email"))
+                              | _addresses(smtp.get("rcpt_to_addrs"))):
+                return False
+        if self.sender is not None and \
+                str(message.get("from_email") or "").strip().lower() != self.sender.strip().lower():
+            return False
+        subject = str(message.get("subject") or "")
+        if self.subject is not None and self.subject.casefold() not in subject.casefold():
+            return False
+        return not (self.subject_regex is not None and not self.subject_regex.search(subject))
+
+    def search_term(self) -> str | None:
+        """What to send as `search` (matches subject, to_email, to_name upstream) to
+        narrow the listing; the exact checks still happen here."""
+        return self.subject or self.to or None
+
+    def describe(self) -> str:
+        parts = []
+        if self.to:
+            parts.append(f"to={self.to}")
+        if self.sender:
+            parts.append(f"from={self.sender}")
+        if self.subject:
+            parts.append(f"subject containing {self.subject!r}")
+        if self.subject_regex is not None:
+            parts.append(f"subject matching /{self.subject_regex.pattern}/")
+        if self.since is not None:
+            parts.append(f"created since {self.since.isoformat(timespec='seconds')}")
+        return ", ".join(parts)
+
+
+# -- polling ---------------------------------------------------------------------
+class Backoff:
+    """interval, x1.5 each time nothing arrived, capped at 5x; never below MIN_INTERVAL."""
+
+    def __init__(self, interval: float) -> None:
+        self.start = max(float(interval), MIN_INTERVAL)
+        self.cap = self.start * BACKOFF_CAP
+        self.current = self.start
+
+    def next(self) -> float:
+        delay = self.current
+        self.current = min(self.current * BACKOFF_FACTOR, self.cap)
+        return delay
+
+
+FetchPage = Callable[[int | None], list[dict[str, Any]]]   # last_id -> page, newest first
+
+
+def scan(fetch_page: FetchPage, filters: Filters, floor_id: int
+         ) -> tuple[dict[str, Any] | None, int]:
+    """Look at messages newer than `floor_id`, newest first, page by page.
+
+    Returns (newest match or None, highest id seen), so the next poll only
+    looks at what arrived since.
+    """
+    newest = floor_id
+    last_id: int | None = None
+    for _ in range(MAX_SCAN_PAGES):
+        page = fetch_page(last_id)
+        for message in page:
+            ident = message.get("id")
+            if not isinstance(ident, int):
+                continue
+            if ident <= floor_id:
+                return None, newest
+            newest = max(newest, ident)
+            if filters.since is not None:
+                created = parse_api_time(message.get("created_at"))
+                if created is not None and created < filters.since:
+                    return None, newest
+            if filters.matches(message):
+                return message, max(newest, ident)
+        if len(page) < PAGE_SIZE or not isinstance(page[-1].get("id"), int):
+            break
+        last_id = page[-1]["id"]
+    return None, newest
+
+
+def wait_for(fetch_page: FetchPage, filters: Filters, *, timeout: float, interval: float,
+             since_start: bool, clock: Callable[[], float] = time.monotonic,
+             sleep: Callable[[float], None] = time.sleep) -> dict[str, Any] | None:
+    """Poll until a message matches (returned) or `timeout` seconds pass (None).
+
+    `since_start`: the first poll only records the newest id as the boundary.
+    """
+    deadline = clock() + timeout
+    floor = 0
+    if since_start:
+        first = fetch_page(None)
+        floor = max((m["id"] for m in first if isinstance(m.get("id"), int)), default=0)
+    backoff = Backoff(interval)
+    polled = since_start
+    while True:
+        if polled:
+            remaining = deadline - clock()
+            if remaining <= 0:
+                return None
+            sleep(min(backoff.next(), remaining))
+        polled = True
+        found, floor = scan(fetch_page, filters, floor)
+        if found is not None:
+            return found
+        if deadline - clock() <= 0:
+            return None
+
+
+# -- extraction --------------------------------------------------------------------
+URL = re.compile(r"https?://[^\s<>\"'`]+", re.I)
+HREF = re.compile(r"""<a\b[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))""",
+                  re.I | re.S)
+# A standalone 4-8 digit number: not part of a longer number, a word, an amount,
+# a #colour, a date (2026-01-31), a decimal (3.14159) or a path.
+CODE = re.compile(r"(?<![\w#&/.,:+$€£-])(\d{4,8})(?![\w/:+%-]|[.,]\d)")
+_HIDDEN = re.compile(r"<(script|style|head|title)\b.*?</\1\s*>|<!--.*?-->", re.I | re.S)
+_BREAK = re.compile(r"<\s*(br|/p|/div|/tr|/li|/h\d|/td)\b[^>]*>", re.I)
+_TAG = re.compile(r"<[^>]+>")
+_TRAILING = ".,;:!?'\""
+
+
+def html_to_text(html: str) -> str:
+    text = _HIDDEN.sub(" ", html)
+    text = _BREAK.sub("\n", text)
+    text = _TAG.sub(" ", text)
+    return htmllib.unescape(text)
+
+
+_PAIRS = {")": "(", "]": "[", "}": "{"}
+
+
+def _trim_url(url: str) -> str:
+    """Drop sentence punctuation and unbalanced closing brackets after a URL."""
+    while url:
+        last = url[-1]
+        if last in _TRAILING or (last in _PAIRS and url.count(last) > url.count(_PAIRS[last])):
+            url = url[:-1]
+            continue
+        break
+    return url
+
+
+def _dedupe(values: Iterable[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for value in values:
+        if value and value not in seen:
+            seen[value] = None
+    return list(seen)
+
+
+def links(text: str | None, html: str | None) -> list[str]:
+    """http(s) links: the HTML's hrefs first (exact, in order), then URLs in the
+    text body, then bare URLs in the HTML's text."""
+    found: list[str] = []
+    if html:
+        for match in HREF.finditer(html):
+            url = htmllib.unescape(next(g for g in match.groups() if g is not None)).strip()
+            if url.lower().startswith(("http://", "https://")):
+                found.append(url)
+    if text:
+        found += [_trim_url(m.group(0)) for m in URL.finditer(text)]
+    if html:
+        found += [_trim_url(m.group(0)) for m in URL.finditer(html_to_text(html))]
+    return _dedupe(found)
+
+
+def codes(text: str | None, html: str | None) -> list[str]:
+    """Standalone 4-8 digit numbers, from the text body, else the HTML's text;
+    digits inside URLs do not count."""
+    for source in (text, html_to_text(html) if html else None):
+        if not source:
+            continue
+        found = [m.group(1) for m in CODE.finditer(URL.sub(" ", source))]
+        if found:
+            return _dedupe(found)
+    return []
+
+
+def regex_matches(pattern: re.Pattern[str], text: str | None, html: str | None) -> list[str]:
+    """The first group (or the whole match) of each match, in the text body,
+    else in the HTML source."""
+    for source in (text, html):
+        if not source:
+            continue
+        found = []
+        for match in pattern.finditer(source):
+            group = match.group(1) if pattern.groups else None
+            found.append(group if group is not None else match.group(0))
+        if found:
+            return _dedupe(found)
+    return []
+
+
+@dataclass
+class Extractor:
+    kind: str                         # "link", "code" or "regex"
+    pattern: re.Pattern[str] | None = None
+
+    @classmethod
+    def parse(cls, value: str) -> Extractor:
+        """`link`, `code`, or a regex (re.error when it does not compile)."""
+        if value in ("link", "code"):
+            return cls(value)
+        return cls("regex", re.compile(value))
+
+    def run(self, get_text: Callable[[], str | None],
+            get_html: Callable[[], str | None]) -> list[str]:
+        """Every value found, in order; bodies are fetched only when needed."""
+        if self.kind == "link":
+            return links(get_text(), get_html())
+        text = get_text()
+        if self.kind == "code":
+            found = codes(text, None)
+            return found or codes(None, get_html())
+        assert self.pattern is not None
+        found = regex_matches(self.pattern, text, None)
+        return found or regex_matches(self.pattern, None, get_html())
