@@ -26,6 +26,9 @@ def is_loopback(host: str) -> bool:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "mailtrap-local"
+    # Headers and body go out in separate writes; with Nagle on, each keep-alive
+    # answer waits ~40 ms for the client's delayed ACK (measured: 44 ms -> 1.3 ms).
+    disable_nagle_algorithm = True
     app: LocalApp
     verbose = False
 
