@@ -314,3 +314,38 @@ def test_dry_run_into_a_sandbox_still_validates(cli, server):
     result = send(cli, "--to", "ann@example.com", "--subject", "s", "--dry-run")
     assert result.code == 2
     assert nothing_sent(server)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("ann@example.com", {"email": "ann@example.com"}),
+    ("<ann@example.com>", {"email": "ann@example.com"}),
+    ("Ann Example <ann@example.com>", {"email": "ann@example.com", "name": "Ann Example"}),
+    ('"Doe, Jane" <jane@example.com>', {"email": "jane@example.com", "name": "Doe, Jane"}),
+    ("Zoë <zoë@exämple.de>", {"email": "zoë@exämple.de", "name": "Zoë"}),
+])
+def test_parse_address(text, expected):
+    from mailtrap_cli.message import parse_address
+
+    assert parse_address(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "ann", "ann@", "@example.com", "a b@example.com",
+                                  "ann@example", "a..b@example.com", "Ann <>",
+                                  "ann@-example.com"])
+def test_parse_address_refuses(text):
+    from mailtrap_cli.message import parse_address
+
+    with pytest.raises(ValueError):
+        parse_address(text)
+
+
+def test_local_profile_sends_without_a_running_server(cli_raw, isolated):
+    from mailtrap_cli.local.transport import app_for
+
+    result = cli_raw("send", "email", "--from", FROM, "--to", "ann@example.com",
+                     "--subject", "offline", "--text", "t", "-o", "json",
+                     env={"MAILTRAP_PROFILE": "local"})
+    assert result.code == 0, result
+    app = app_for(isolated / "data" / "local.sqlite3")
+    rows = app.store.all("SELECT recipient, stream FROM deliveries")
+    assert rows == [{"recipient": "ann@example.com", "stream": "transactional"}]
