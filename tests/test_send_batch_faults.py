@@ -35,14 +35,24 @@ def test_server_error_mid_batch_is_unknown_and_not_resent(cli, server, tmp_path)
     path = csv_file(tmp_path, numbered(50))
     args = ["send", "batch", "--csv", str(path), *PLAIN, "--chunk-size", "10",
             "--concurrency", "1"]
-    # The first request is processed, then answered 500: delivered, outcome unknown.
-    server.fault(status=500, path="/api/batch", after=True, count=1)
+    # After two answered requests, the third is processed and then answered 500:
+    # delivered, but the outcome is unknown to the client.
+    seen = []
+
+    def third_fails(req, response):
+        seen.append(req.path)
+        if len(seen) == 2:
+            from mailtrap_cli.local.faults import Fault
+
+            server.app.faults.add(Fault(status=500, path="/api/batch", after=True))
+
+    server.app.observers.append(third_fails)
     result = cli(*args)
     assert result.code == 8, result
     summary = result.json()
     assert (summary["sent"], summary["unknown"]) == (40, 10)
     [lost] = summary["unknown_chunks"]
-    assert lost["rows"] == "2-11" and lost["count"] == 10 and "HTTP 500" in lost["reason"]
+    assert lost["rows"] == "22-31" and lost["count"] == 10 and "HTTP 500" in lost["reason"]
     assert "outcome unknown" in result.stderr and "not resent" in result.stderr
     assert "--resend-unknown" in result.stderr
     assert all(n == 1 for n in recipients(server).values()) and len(recipients(server)) == 50
@@ -60,7 +70,7 @@ def test_server_error_mid_batch_is_unknown_and_not_resent(cli, server, tmp_path)
     assert resent.json()["sent"] == 10
     counts = recipients(server)
     assert sorted(r for r, n in counts.items() if n == 2) == sorted(
-        f"u{i}@example.com" for i in range(1, 11))
+        f"u{i}@example.com" for i in range(21, 31))
     final = cli(*args)
     assert final.code == 0 and final.json()["skipped_already_sent"] == 50
 
