@@ -314,3 +314,24 @@ def test_wait_timeout_flag_is_the_wait_not_the_http_timeout(cli, server):
     result = cli("sandbox", "messages", "wait", "--timeout", "0.2", *FAST)
     assert result.code == 9
     assert "within 0.2s" in result.stderr
+
+
+def test_end_to_end_send_email_to_the_sandbox_then_extract(cli, server, tmp_path):
+    report = tmp_path / "report.txt"
+    report.write_text("numbers 111111\n")
+    sent = cli("send", "email", "--sandbox", "1", "--from", "App <app@example.com>",
+               "--to", "New User <new@example.com>", "--subject", "Verify your account",
+               "--html", '<p>Code <b>918273</b>, or <a href="https://example.com/v?c=918273&amp;'
+               'u=1">verify</a></p>', "--attach", str(report), "-o", "json")
+    assert sent.code == 0, sent
+    wait = ("sandbox", "messages", "wait", "--to", "NEW@example.com", "--subject", "verify",
+            "--since", "1m", "--timeout", "0")
+    message = cli(*wait, "-o", "json")
+    assert message.code == 0, message
+    assert message.json()["to_name"] == "New User"
+    assert cli(*wait, "--extract", "code").stdout == "918273\n"
+    assert cli(*wait, "--extract", "link").stdout == "https://example.com/v?c=918273&u=1\n"
+    saved = cli("sandbox", "attachments", "download", str(message.json()["id"]),
+                "--dir", str(tmp_path / "out"), "-o", "json")
+    assert saved.code == 0, saved
+    assert (tmp_path / "out" / "report.txt").read_text() == "numbers 111111\n"
