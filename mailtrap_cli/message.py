@@ -75,12 +75,6 @@ def parse_address(text: str) -> dict[str, str]:
     return {"email": email, "name": name} if name else {"email": email}
 
 
-def format_address(address: dict[str, Any]) -> str:
-    """The address object as `Name <email>` (or just the email)."""
-    name = address.get("name")
-    return f"{name} <{address.get('email')}>" if name else str(address.get("email"))
-
-
 def merge_base(base: dict[str, Any] | None, request: dict[str, Any]) -> dict[str, Any]:
     """One batch message: `base` fields, overridden field by field by the request's."""
     if not base:
@@ -88,11 +82,6 @@ def merge_base(base: dict[str, Any] | None, request: dict[str, Any]) -> dict[str
     merged = dict(base)
     merged.update(request)
     return merged
-
-
-def recipient_count(payload: dict[str, Any]) -> int:
-    return sum(len(payload.get(f) or []) for f in RECIPIENT_FIELDS
-               if isinstance(payload.get(f), list))
 
 
 def payload_size(payload: Any) -> int:
