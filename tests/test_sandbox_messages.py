@@ -387,3 +387,28 @@ def test_message_in_another_sandbox_is_not_found(server):
     assert server.call("GET", f"/api/sandboxes/1/messages/{mid}").status_code == 404
     assert server.call("GET", f"/api/sandboxes/2/messages/{mid}").status_code == 200
 
+
+
+MALFORMED = [
+    b"",
+    b"garbage without headers",
+    b"Subject: =?bad?=\nFrom: <<<\nTo: ,,,\nDate: not a date\n\n\xff\xfe body",
+    b"Content-Type: multipart/mixed; boundary=x\n\n--x\nContent-Type: text/plain; charset=bogus"
+    b"\n\nhi\n--x\nContent-Type: message/rfc822\n\nSubject: inner\n\ninner body\n--x--\n",
+    b"Content-Type: multipart/alternative; boundary=y\n\nno parts at all",
+    b"Content-Type: multipart/mixed\n\nno boundary parameter",
+    b"Content-Type: text/html\nContent-Transfer-Encoding: quoted-printable\n\n<p>=ZZ bad qp</p>",
+]
+
+
+def test_server_survives_malformed_messages(server):
+    for raw in MALFORMED:
+        mid = store(server, raw)
+        base = f"/api/sandboxes/1/messages/{mid}"
+        for suffix in ("", "/body.txt", "/body.html", "/body.htmlsource", "/body.raw",
+                       "/body.eml", "/mail_headers", "/spam_report", "/analyze", "/attachments"):
+            response = server.call("GET", base + suffix)
+            assert response.status_code in (200, 409), (raw, suffix, response.text)
+        for attachment in server.call("GET", base + "/attachments").json():
+            assert server.call("GET", attachment["download_path"]).status_code == 200
+    assert len(server.call("GET", "/api/sandboxes/1/messages").json()) == len(MALFORMED)

@@ -26,7 +26,12 @@ def _decoded_text(part: Any) -> str:
     except (LookupError, ValueError, KeyError, AttributeError):
         pass
     payload = part.get_payload(decode=True) or b""
-    return payload.decode(part.get_content_charset() or "utf-8", "replace")
+    if isinstance(payload, list):  # a multipart posing as text
+        return ""
+    try:
+        return payload.decode(part.get_content_charset() or "utf-8", "replace")
+    except LookupError:  # an unknown charset name
+        return payload.decode("utf-8", "replace")
 
 
 def body_part(msg: EmailMessage, kind: str) -> Any:
