@@ -44,7 +44,9 @@ class LazyRootGroup(MailtrapGroup):
         if entry is None:
             return None
         module = importlib.import_module(entry[0])
-        command = typer.main.get_command(module.app)
+        from mailtrap_cli.lazy_groups import build_command
+
+        command = build_command(module.app)  # its own sub-groups built on first use
         command.name = cmd_name
         if not command.help and not command.short_help:
             command.short_help = entry[1]

@@ -89,6 +89,24 @@ class MailtrapGroup(TyperGroup):
         names = {p.name for p in self.params}
         self.params.extend(p for p in global_params() if p.name not in names)
 
+    # Sub-groups may be built on first use (lazy_groups.py): list names without
+    # building them, and complete them from their help alone.
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(self.commands)
+
+    def shell_complete(self, ctx: Any, incomplete: str) -> list[Any]:
+        from mailtrap_cli.lazy_groups import LazyCommands
+
+        if not isinstance(self.commands, LazyCommands):
+            return super().shell_complete(ctx, incomplete)
+        from typer._click.core import Command
+        from typer._click.shell_completion import CompletionItem
+
+        items = [CompletionItem(name, help=summary)
+                 for name, summary in self.commands.summaries() if name.startswith(incomplete)]
+        items.extend(Command.shell_complete(self, ctx, incomplete))
+        return items
+
 
 def _group_callback() -> None:
     pass
