@@ -88,6 +88,15 @@ class Filters:
     subject_regex: re.Pattern[str] | None = None
     since: datetime | None = None      # created_at at or after
 
+    def __post_init__(self) -> None:
+        # `--to 'Ann <ann@example.com>'` means the address.
+        from email.utils import parseaddr
+
+        for name in ("to", "sender"):
+            value = getattr(self, name)
+            if value is not None:
+                setattr(self, name, parseaddr(value)[1] or value.strip())
+
     def matches(self, message: dict[str, Any]) -> bool:
         """Every given filter holds (the id boundary is scan()'s job)."""
         if self.since is not None:

@@ -35,6 +35,7 @@ def test_filters_match_addresses_whole_and_case_insensitively():
     cc = msg(1, to_email="a@example.com",
              smtp_information={"data": {"rcpt_to_addrs": ["a@example.com", "bob@example.com"]}})
     assert f.matches(cc)
+    assert waiting.Filters(to="Bob <bob@example.com>").matches(msg(1))
     assert waiting.Filters(sender="App@Example.com").matches(msg(1))
     assert not waiting.Filters(sender="other@example.com").matches(msg(1))
 
