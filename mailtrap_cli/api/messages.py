@@ -125,7 +125,3 @@ def fetch_body(client: Client, sandbox_id: int, message_id: int, fmt: str,
     response = client.request("GET", "api", target, raw=True,
                               headers={"Accept": "*/*"})
     return response.content
-
-
-def decode(data: bytes) -> str:
-    return data.decode("utf-8", "replace")

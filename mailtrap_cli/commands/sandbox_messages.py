@@ -10,6 +10,7 @@ import typer
 
 from mailtrap_cli.api.errors import APIError, UsageError
 from mailtrap_cli.commands import sandbox_reports, sandbox_wait
+from mailtrap_cli.commands.sandbox_common import run
 from mailtrap_cli.context import get_state, resolve_id
 from mailtrap_cli.options import AllOpt, DryRunOpt, LimitOpt, SandboxOpt, Typer, YesOpt
 
@@ -31,14 +32,6 @@ def sandbox_id(state: Any, value: int | None) -> int:
 
 def _complete_format(incomplete: str) -> list[str]:
     return [f for f in FORMATS if f.startswith(incomplete)]
-
-
-def _run(state: Any, call: Any, dry_run: bool) -> Any:
-    """Print the call for --dry-run (None back), else send it and return the answer."""
-    if dry_run:
-        state.dry_run(call.method, call.host, call.path, params=call.params, body=call.body)
-        return None
-    return call.send(state.client())
 
 
 @app.command("list")
@@ -210,7 +203,7 @@ def forward(
     if not local or "." not in domain or any(c.isspace() for c in email):
         raise UsageError(f"--to '{to}' is not an email address")
     sid = sandbox_id(state, sandbox)
-    result = _run(state, messages.forward(sid, message_id, email), dry_run)
+    result = run(state, messages.forward(sid, message_id, email), dry_run)
     if result is not None:
         state.out.success(f"forwarded message {message_id} to {email}")
         state.out.emit(result)
@@ -229,7 +222,7 @@ def mark_read(
 
     state = get_state(ctx)
     sid = sandbox_id(state, sandbox)
-    result = _run(state, messages.mark_read(sid, message_id, not unread), dry_run)
+    result = run(state, messages.mark_read(sid, message_id, not unread), dry_run)
     if result is not None:
         state.out.success(f"marked message {message_id} {'unread' if unread else 'read'}")
         state.out.emit(result)
@@ -246,7 +239,7 @@ def delete(ctx: typer.Context, message_id: MessageArg, sandbox: SandboxOpt = Non
     call = messages.delete(sid, message_id)
     if not dry_run:
         state.confirm(f"Delete message {message_id} from sandbox {sid}?", yes)
-    result = _run(state, call, dry_run)
+    result = run(state, call, dry_run)
     if result is not None:
         state.out.success(f"deleted message {message_id}")
         state.out.emit(result)
