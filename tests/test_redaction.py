@@ -70,6 +70,26 @@ def test_commands_do_not_show_the_token(cli, token_env, args):
     _no_traceback(result)
 
 
+EMAIL = ("send", "email", "--from", "app@example.com", "--to", "u@example.com",
+         "--subject", "Hi", "--text", "Hello")
+
+
+@pytest.mark.parametrize("args", [
+    EMAIL, (*EMAIL, "--debug"), (*EMAIL, "--dry-run"), (*EMAIL, "--sandbox", "1", "--debug"),
+    ("sandbox", "messages", "list", "--sandbox", "1", "--debug"),
+    ("sandbox", "sandboxes", "get", "1", "--debug", "-o", "table"),
+], ids=["send", "send-debug", "send-dry-run", "send-sandbox-debug", "messages-debug",
+        "sandbox-table"])
+def test_area_commands_do_not_show_the_token(cli, cli_raw, token_env, args):
+    command = [a for a in args[:3] if not a.startswith("-")]
+    if cli_raw(*command, "--help").code != 0:
+        pytest.skip(f"`mailtrap {' '.join(command)}` does not exist yet")
+    result = cli(*args, env=token_env)
+    assert result.code == 0, result
+    _clean(result)
+    _no_traceback(result)
+
+
 def test_debug_shows_the_redacted_header(cli, token_env):
     result = cli("api", ACCOUNTS, "--debug", env=token_env)
     assert result.code == 0, result
