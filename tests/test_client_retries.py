@@ -46,6 +46,20 @@ def test_retry_after_seconds_http_date():
     assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT", now=now) == 0.0
 
 
+def test_retry_after_seconds_http_date_without_zone_is_utc(monkeypatch):
+    """`-0000` parses to a naive datetime; it must not be read as local time."""
+    now = 1_700_000_000.0
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        value = formatdate(now + 90)
+        assert value.endswith("-0000")
+        assert retry_after_seconds(value, now=now) == pytest.approx(90)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
 # -- idempotent calls --------------------------------------------------------
 @pytest.mark.parametrize("retry_after", ["0", formatdate(time.time() - 60, usegmt=True)],
                          ids=["seconds", "http-date"])

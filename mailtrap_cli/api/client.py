@@ -76,6 +76,10 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
         return None
     if when is None:
         return None
+    if when.tzinfo is None:  # "-0000": UTC, not the machine's local time
+        from datetime import timezone
+
+        when = when.replace(tzinfo=timezone.utc)
     now = time.time() if now is None else now
     return max(0.0, when.timestamp() - now)
 
