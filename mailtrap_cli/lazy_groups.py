@@ -58,7 +58,7 @@ class LazyCommands(MutableMapping):
     def __contains__(self, name: object) -> bool:
         return name in self._built or name in self._deferred
 
-    def summaries(self) -> Iterator[tuple[str, str]]:
+    def summaries(self, limit: int = 45) -> Iterator[tuple[str, str]]:
         """(name, one-line help) of every visible entry, building none."""
         from typer._click.utils import make_default_short_help
 
@@ -66,11 +66,12 @@ class LazyCommands(MutableMapping):
             if name in self._built:
                 command = self._built[name]
                 if not command.hidden:
-                    yield name, command.get_short_help_str()
+                    yield name, command.get_short_help_str(limit)
             else:
                 info = self._deferred[name][1]
                 if not info.hidden:
-                    yield name, info.short_help or make_default_short_help(info.help or "")
+                    yield name, info.short_help or make_default_short_help(info.help or "",
+                                                                           limit)
 
 
 def build_command(typer_instance: Any) -> Any:

@@ -107,6 +107,18 @@ class MailtrapGroup(TyperGroup):
         items.extend(Command.shell_complete(self, ctx, incomplete))
         return items
 
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        from mailtrap_cli.lazy_groups import LazyCommands
+
+        if not isinstance(self.commands, LazyCommands):
+            return super().format_commands(ctx, formatter)
+        names = [n for n, _ in self.commands.summaries()]
+        if names:
+            limit = formatter.width - 6 - max(len(n) for n in names)
+            with formatter.section("Commands"):
+                formatter.write_dl(list(self.commands.summaries(limit)))
+        return None
+
 
 def _group_callback() -> None:
     pass
