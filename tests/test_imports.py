@@ -78,6 +78,18 @@ def test_group_help_is_light(group):
     assert not (others & modules)
 
 
+@pytest.mark.parametrize("args", [
+    ("sandbox", "messages", "list", "--help"),
+    ("send", "email", "--help"),
+    ("api", "/api/accounts", "--bogus"),
+    ("nope",),
+], ids=["leaf-help", "send-help", "bad-flag", "bad-group"])
+def test_leaf_help_and_usage_errors_are_light(args):
+    modules, proc = imported_modules(["-m", "mailtrap_cli", *args])
+    assert proc.returncode in (0, 2), proc.stderr[-2000:]
+    assert heavy_in(modules) == []
+
+
 @pytest.mark.parametrize(("words", "cword", "expected"), [
     ("mailtrap sa", 1, {"sandbox"}),
     ("mailtrap sandbox m", 2, {"messages"}),
