@@ -81,6 +81,16 @@ class MailtrapCommand(TyperCommand):
         self.params.extend(global_params())
 
 
+class OwnTimeoutCommand(MailtrapCommand):
+    """A command whose own `--timeout` bounds a wait (`messages wait`, `smtp-test`):
+    the global HTTP --timeout is left off it (it still works before the group)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.params = [p for p in self.params
+                       if not (p.name == "timeout" and not p.expose_value)]
+
+
 class MailtrapGroup(TyperGroup):
     """A group that also takes the global options (for `mailtrap sandbox -o json ...`)."""
 

@@ -45,7 +45,8 @@ def serve(
       MAILTRAP_BASE_URL=http://127.0.0.1:8025 mailtrap -p local sandbox messages list
       MAILTRAP_BASE_URL=http://127.0.0.1:8025 mailtrap -p local sandbox smtp-test
     """
-    from mailtrap_cli.local.http import is_loopback, make_server
+    from mailtrap_cli.local.http import make_server
+    from mailtrap_cli.local.net import is_loopback
     from mailtrap_cli.local.transport import default_db
 
     state = get_state(ctx)
@@ -81,13 +82,14 @@ def serve(
                 httpd.server_close()
                 app_.close()
                 raise UsageError(reason, hint="pick another --smtp-port, or --no-smtp") from None
-    out.info(f"mailtrap local server on {url} (db: {path})")
-    if smtp is not None:
-        out.info(f"SMTP on {host}:{smtp.port} (login: a sandbox's username and password, "
-                 "see `mailtrap -p local sandbox sandboxes get --show-password`)")
-    out.info(f"use it:  MAILTRAP_BASE_URL={url} mailtrap -p local ...")
-    out.info("press Ctrl-C to stop")
     try:
+        # Inside the try: a Ctrl-C right after the banner is still a clean stop.
+        out.info(f"mailtrap local server on {url} (db: {path})")
+        if smtp is not None:
+            out.info(f"SMTP on {host}:{smtp.port} (login: a sandbox's username and password, "
+                     "see `mailtrap -p local sandbox sandboxes get --show-password`)")
+        out.info(f"use it:  MAILTRAP_BASE_URL={url} mailtrap -p local ...")
+        out.info("press Ctrl-C to stop")
         httpd.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
         out.info("stopped")

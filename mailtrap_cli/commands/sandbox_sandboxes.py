@@ -231,6 +231,7 @@ def email_username(
 
 def register_extra(group: Typer) -> None:
     """Commands that sit directly under `sandbox` (e.g. `sandbox smtp-test`)."""
-    from mailtrap_cli.commands.sandbox_smtp_test import SmtpTestCommand, smtp_test
+    from mailtrap_cli.commands.sandbox_smtp_test import smtp_test
+    from mailtrap_cli.options import OwnTimeoutCommand
 
-    group.command("smtp-test", cls=SmtpTestCommand)(smtp_test)
+    group.command("smtp-test", cls=OwnTimeoutCommand)(smtp_test)

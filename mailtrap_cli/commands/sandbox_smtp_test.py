@@ -15,7 +15,8 @@ from mailtrap_cli.api.errors import (
     UsageError,
 )
 from mailtrap_cli.context import get_state, resolve_id
-from mailtrap_cli.options import MailtrapCommand, SandboxOpt
+from mailtrap_cli.local.net import is_loopback
+from mailtrap_cli.options import SandboxOpt
 
 DEFAULT_TIMEOUT = 30.0
 PREFERRED_PORTS = (2525, 587, 25)
@@ -24,14 +25,6 @@ NO_LISTENER = "no SMTP listener; run `mailtrap local serve`"
 FIRST_POLL, MAX_POLL = 0.1, 1.0
 
 
-class SmtpTestCommand(MailtrapCommand):
-    """`--timeout` here bounds the whole test, so the global HTTP --timeout is left
-    off this command (as for `messages wait`; it still works before the group)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.params = [p for p in self.params
-                       if not (p.name == "timeout" and not p.expose_value)]
 
 
 def smtp_test(
@@ -69,7 +62,7 @@ def smtp_test(
     client = state.client()
     box = sandboxes.get_sandbox(client, sandbox_id)
     host, smtp_port = _endpoint(box, port)
-    if settings.is_local and not _is_loopback(host):
+    if settings.is_local and not is_loopback(host):
         raise NetworkError(f"{NO_LISTENER} (the server reports {host}, not its own listener)",
                            hint="start it without --no-smtp")
     if not box.get("password"):
@@ -111,16 +104,6 @@ def _endpoint(box: dict[str, Any], port: int | None) -> tuple[str, int]:
         raise UsageError(f"sandbox {box.get('id')} lists no SMTP ports", hint="pass --port")
     return host, ports[0]
 
-
-def _is_loopback(host: str) -> bool:
-    import ipaddress
-
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _tag() -> str:

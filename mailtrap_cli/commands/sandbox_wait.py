@@ -12,17 +12,7 @@ import typer
 
 from mailtrap_cli.api.errors import APIError, MailtrapError, TimedOutError, UsageError
 from mailtrap_cli.context import get_state, resolve_id
-from mailtrap_cli.options import MailtrapCommand, SandboxOpt
-
-
-class WaitCommand(MailtrapCommand):
-    """Here `--timeout` is how long to wait, so the global HTTP --timeout is
-    left off this one command (it still works before the group)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.params = [p for p in self.params
-                       if not (p.name == "timeout" and not p.expose_value)]
+from mailtrap_cli.options import OwnTimeoutCommand, SandboxOpt
 
 
 def wait(
@@ -150,4 +140,4 @@ def _body(client: Any, sid: int, message: dict[str, Any], fmt: str) -> str | Non
 
 
 def register(app: Any) -> None:
-    app.command("wait", cls=WaitCommand)(wait)
+    app.command("wait", cls=OwnTimeoutCommand)(wait)

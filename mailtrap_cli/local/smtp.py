@@ -19,22 +19,13 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 from mailtrap_cli.local.mailstore import get_sandbox, store_message
+from mailtrap_cli.local.net import is_loopback
 
 DEFAULT_PORT = 2525
 # The largest sandbox plan; each sandbox's own max_message_size is checked per message.
 DATA_SIZE_LIMIT = 25 * 1024 * 1024
 SERVER_NAME = "mailtrap-local"
 
-
-def _is_loopback(host: str) -> bool:
-    import ipaddress
-
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _check_free(host: str, port: int) -> None:
@@ -106,7 +97,7 @@ class SmtpListener:
 
     def __init__(self, app: Any, host: str = "127.0.0.1", port: int = DEFAULT_PORT, *,
                  allow_remote: bool = False) -> None:
-        if not _is_loopback(host) and not allow_remote:
+        if not is_loopback(host) and not allow_remote:
             raise ValueError(f"refusing to bind SMTP on {host}: loopback only")
         self.app = app
         handler = SandboxHandler(app.store)
