@@ -154,8 +154,9 @@ def set_(
     key: KeyArg,
     value: Annotated[str, typer.Argument(metavar="VALUE", help="New value.")],
 ) -> None:
-    """Store a setting in the profile (created if new). The token is set with
-    `mailtrap auth login`, never here.
+    """Store a setting in the profile (created if new).
+
+    The token is set with `mailtrap auth login`, never here.
 
     \b
     Examples:
