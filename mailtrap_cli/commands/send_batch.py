@@ -10,6 +10,17 @@ from typing import Annotated, Any
 
 import typer
 
+from mailtrap_cli.commands.send_options import (
+    CategoryOpt,
+    FromOpt,
+    HeaderOpt,
+    HtmlOpt,
+    ReplyToOpt,
+    SendSandboxOpt,
+    StreamOpt,
+    SubjectOpt,
+    TextOpt,
+)
 from mailtrap_cli.context import get_state
 from mailtrap_cli.options import DryRunOpt
 
@@ -32,27 +43,23 @@ def batch(
     base_file: Annotated[str | None, typer.Option(
         "--base", metavar="FILE.json", help="The shared part of every message as JSON "
         "(from, subject, template_uuid, ...); flags override it.")] = None,
-    from_: Annotated[str | None, typer.Option(
-        "--from", metavar="ADDRESS", help="Sender (default: the profile's `from`).")] = None,
-    reply_to: Annotated[str | None, typer.Option("--reply-to", metavar="ADDRESS",
-                                                 help="Reply-To address.")] = None,
-    subject: Annotated[str | None, typer.Option(metavar="TEXT", help="Subject line.")] = None,
-    text: Annotated[str | None, typer.Option(metavar="TEXT", help="Plain-text body.")] = None,
-    html: Annotated[str | None, typer.Option(metavar="HTML", help="HTML body.")] = None,
+    from_: FromOpt = None,
+    reply_to: ReplyToOpt = None,
+    subject: SubjectOpt = None,
+    text: TextOpt = None,
+    html: HtmlOpt = None,
     text_file: Annotated[str | None, typer.Option(
         "--text-file", metavar="PATH", help="Plain-text body from a file.")] = None,
     html_file: Annotated[str | None, typer.Option(
         "--html-file", metavar="PATH", help="HTML body from a file.")] = None,
-    category: Annotated[str | None, typer.Option(
-        metavar="TEXT", help="Category (at most 255 chars).")] = None,
+    category: CategoryOpt = None,
     template: Annotated[str | None, typer.Option(
         metavar="UUID", help="Send a stored template; row variables become its variables.")
     ] = None,
     var: Annotated[list[str] | None, typer.Option(
         "--var", metavar="KEY=VALUE", help="Template variable shared by every message "
         "(a row's own value wins). Repeatable.")] = None,
-    header: Annotated[list[str] | None, typer.Option(
-        "--header", metavar="KEY:VALUE", help="Custom header. Repeatable.")] = None,
+    header: HeaderOpt = None,
     custom_var: Annotated[list[str] | None, typer.Option(
         "--custom-var", metavar="KEY=VALUE", help="Custom variable shared by every message "
         "(a row's own value wins). Repeatable.")] = None,
@@ -63,12 +70,8 @@ def batch(
         "--vars-as", metavar="template|custom", autocompletion=_complete_vars_as,
         help="What extra columns become (default: template variables with --template, "
         "else custom variables).")] = None,
-    stream: Annotated[str | None, typer.Option(
-        "--stream", metavar="transactional|bulk",
-        help="Sending stream (default: the profile's `stream`, else transactional).")] = None,
-    sandbox: Annotated[int | None, typer.Option(
-        "--sandbox", metavar="ID", help="Send into sandbox ID instead of delivering (no "
-        "profile default: sandbox sends are always explicit).")] = None,
+    stream: StreamOpt = None,
+    sandbox: SendSandboxOpt = None,
     concurrency: Annotated[int, typer.Option(
         min=1, max=64, metavar="N", help="Requests in flight at once.")] = 8,
     rate: Annotated[str, typer.Option(

@@ -13,29 +13,22 @@ from typing import Annotated, Any
 
 import typer
 
+from mailtrap_cli.commands.send_options import (
+    BccOpt,
+    CategoryOpt,
+    CcOpt,
+    FromOpt,
+    HeaderOpt,
+    HtmlOpt,
+    ReplyToOpt,
+    SendSandboxOpt,
+    StreamOpt,
+    SubjectOpt,
+    TextOpt,
+    ToOpt,
+)
 from mailtrap_cli.context import get_state
 from mailtrap_cli.options import DryRunOpt
-
-
-def _complete_stream(incomplete: str) -> list[str]:
-    return [s for s in ("transactional", "bulk") if s.startswith(incomplete)]
-
-
-# -- options shared by `email` and `raw` --------------------------------------
-ToOpt = Annotated[list[str] | None, typer.Option(
-    "--to", metavar="ADDRESS", help="Recipient: 'Name <a@example.com>' or a@example.com. "
-    "Repeatable.")]
-CcOpt = Annotated[list[str] | None, typer.Option("--cc", metavar="ADDRESS",
-                                                 help="Cc recipient. Repeatable.")]
-BccOpt = Annotated[list[str] | None, typer.Option("--bcc", metavar="ADDRESS",
-                                                  help="Bcc recipient. Repeatable.")]
-StreamOpt = Annotated[str | None, typer.Option(
-    "--stream", metavar="transactional|bulk", autocompletion=_complete_stream,
-    help="Sending stream (default: the profile's `stream`, else transactional).")]
-SendSandboxOpt = Annotated[int | None, typer.Option(
-    "--sandbox", metavar="ID",
-    help="Send into sandbox ID instead of delivering. Takes an id; there is no profile "
-    "default, so sandbox sends are always explicit.")]
 
 
 def deliver(ctx: typer.Context, payload: dict[str, Any], stream: str | None,
@@ -66,16 +59,14 @@ def deliver(ctx: typer.Context, payload: dict[str, Any], stream: str | None,
 
 def email(
     ctx: typer.Context,
-    from_: Annotated[str | None, typer.Option(
-        "--from", metavar="ADDRESS", help="Sender (default: the profile's `from`).")] = None,
+    from_: FromOpt = None,
     to: ToOpt = None,
     cc: CcOpt = None,
     bcc: BccOpt = None,
-    reply_to: Annotated[str | None, typer.Option("--reply-to", metavar="ADDRESS",
-                                                 help="Reply-To address.")] = None,
-    subject: Annotated[str | None, typer.Option(metavar="TEXT", help="Subject line.")] = None,
-    text: Annotated[str | None, typer.Option(metavar="TEXT", help="Plain-text body.")] = None,
-    html: Annotated[str | None, typer.Option(metavar="HTML", help="HTML body.")] = None,
+    reply_to: ReplyToOpt = None,
+    subject: SubjectOpt = None,
+    text: TextOpt = None,
+    html: HtmlOpt = None,
     text_file: Annotated[str | None, typer.Option(
         "--text-file", metavar="PATH|-", help="Plain-text body from a file (- for stdin).")
     ] = None,
@@ -88,13 +79,11 @@ def email(
         "--inline", metavar="PATH[:CID]",
         help="Inline image, referenced as cid:CID in the HTML (CID defaults to the file "
         "name). Repeatable.")] = None,
-    header: Annotated[list[str] | None, typer.Option(
-        "--header", metavar="KEY:VALUE", help="Custom header. Repeatable.")] = None,
+    header: HeaderOpt = None,
     custom_var: Annotated[list[str] | None, typer.Option(
         "--custom-var", metavar="KEY=VALUE",
         help="Custom variable carried with the message and its events. Repeatable.")] = None,
-    category: Annotated[str | None, typer.Option(
-        metavar="NAME", help="Category (at most 255 chars).")] = None,
+    category: CategoryOpt = None,
     template: Annotated[str | None, typer.Option(
         metavar="UUID", help="Send a stored template (no --subject/--text/--html/--category)."
     )] = None,
