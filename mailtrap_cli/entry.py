@@ -1,8 +1,10 @@
-"""The `mailtrap` script: answers a bare `mailtrap --version` before importing typer
-(about half of every start), and hands everything else to app.main."""
+"""The `mailtrap` script: answers a bare `mailtrap --version` and TAB completion of
+subcommand names before importing typer (about half of every start), and hands
+everything else to app.main."""
 
 from __future__ import annotations
 
+import os
 import sys
 
 
@@ -12,6 +14,15 @@ def main() -> None:
 
         print(f"mailtrap-cli {__version__}")
         return
+    if "_MAILTRAP_COMPLETE" in os.environ:
+        from mailtrap_cli.fast_complete import answer
+
+        result = answer(os.environ)
+        if result is not None:
+            text, code = result
+            sys.stdout.write(text)
+            sys.stdout.flush()
+            sys.exit(code)
     from mailtrap_cli.app import main as app_main
 
     app_main()

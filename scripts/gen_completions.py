@@ -1,6 +1,10 @@
-"""Write completions/ from the code: `python scripts/gen_completions.py`.
+"""Write completions/ and mailtrap_cli/completion_tree.json from the code:
+`python scripts/gen_completions.py`.
 
-`--check` exits 1 (and names the files) when the committed copies differ.
+The tree is what TAB completion of subcommand names answers from without
+importing typer (mailtrap_cli/fast_complete.py); regenerate after adding,
+renaming or re-describing a command. `--check` exits 1 (and names the files)
+when the committed copies differ.
 """
 
 from __future__ import annotations
@@ -9,16 +13,17 @@ import sys
 from pathlib import Path
 
 from mailtrap_cli.commands.completion import FILES, script
+from mailtrap_cli.completion_tree import TREE_PATH, tree_text
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def main(argv: list[str]) -> int:
     check = "--check" in argv
+    wanted = {ROOT / "completions" / name: script(shell) for shell, name in FILES.items()}
+    wanted[TREE_PATH] = tree_text()
     stale = []
-    for shell, name in FILES.items():
-        path = ROOT / "completions" / name
-        text = script(shell)
+    for path, text in wanted.items():
         current = path.read_text(encoding="utf-8") if path.exists() else None
         if current == text:
             continue

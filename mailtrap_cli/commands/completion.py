@@ -4,7 +4,9 @@ The scripts are small and static: on TAB they run `mailtrap` with
 _MAILTRAP_COMPLETE set (Typer's protocol: complete_bash, complete_zsh,
 complete_fish) and the program answers from its live command tree, so they
 need regenerating only when the protocol changes, not when commands do.
-`completions/` holds copies (scripts/gen_completions.py writes them).
+`completions/` holds copies (scripts/gen_completions.py writes them, and
+mailtrap_cli/completion_tree.json, which subcommand names are answered from
+without typer: that one does change with the commands).
 """
 
 from __future__ import annotations
