@@ -37,12 +37,16 @@ def cases() -> list[dict]:
     cli = entry_point()
     tab = {"_MAILTRAP_COMPLETE": "complete_bash", "COMP_WORDS": "mailtrap sandbox m",
            "COMP_CWORD": "2"}
+    tab_option = {"_MAILTRAP_COMPLETE": "complete_bash",
+                  "COMP_WORDS": "mailtrap sandbox messages list --l", "COMP_CWORD": "4"}
     return [
         {"name": "python -c pass", "argv": [sys.executable, "-c", "pass"], "budget": None},
         {"name": "mailtrap --version", "argv": [*cli, "--version"], "budget": 100,
          "expect": "mailtrap-cli "},
         {"name": "TAB: mailtrap sandbox m<TAB>", "argv": cli, "env": tab, "budget": 100,
          "expect": "messages"},
+        {"name": "TAB: ... messages list --l<TAB>", "argv": cli, "env": tab_option,
+         "budget": 100, "expect": "--limit"},
         {"name": "mailtrap --help", "argv": [*cli, "--help"], "budget": 200,
          "expect": "Commands"},
         {"name": "mailtrap sandbox --help", "argv": [*cli, "sandbox", "--help"], "budget": 200,
