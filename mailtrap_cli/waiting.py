@@ -119,8 +119,9 @@ class Filters:
 
     def search_term(self) -> str | None:
         """What to send as `search` (matches subject, to_email, to_name upstream) to
-        narrow the listing; the exact checks still happen here."""
-        return self.subject or self.to or None
+        narrow the listing; the exact checks still happen here. Only the subject:
+        `--to` also matches Cc/Bcc envelope recipients, which search would hide."""
+        return self.subject or None
 
     def describe(self) -> str:
         parts = []

@@ -1,0 +1,17 @@
+"""Sandbox review: awkward cases found by using the CLI like a CI pipeline."""
+
+from __future__ import annotations
+
+from tests.sandbox_mail import make_message, store
+
+
+def test_wait_to_matches_a_cc_or_bcc_recipient_without_a_subject(cli, server):
+    # --to also counts envelope recipients (Cc/Bcc), so the listing must not be
+    # narrowed by `search=` (which only looks at subject, to_email, to_name).
+    mid = store(server, make_message(subject="Reset", to="other@example.com"),
+                smtp_from="app@example.com",
+                smtp_to=["other@example.com", "hidden@example.com"])
+    result = cli("sandbox", "messages", "wait", "--to", "hidden@example.com",
+                 "--since", "any", "--timeout", "0", "-o", "json")
+    assert result.code == 0, result
+    assert result.json()["id"] == mid
