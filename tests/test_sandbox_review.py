@@ -15,3 +15,10 @@ def test_wait_to_matches_a_cc_or_bcc_recipient_without_a_subject(cli, server):
                  "--since", "any", "--timeout", "0", "-o", "json")
     assert result.code == 0, result
     assert result.json()["id"] == mid
+
+
+def test_list_of_a_missing_sandbox_prints_nothing_on_stdout(cli, server):
+    result = cli("sandbox", "messages", "list", "--sandbox", "999", "-o", "json")
+    assert result.code == 5
+    assert result.stdout == ""          # not a dangling "[" for jq to choke on
+    assert result.stderr.startswith("error: ")

@@ -3,6 +3,8 @@ forward, mark-read, delete, and wait (commands/sandbox_wait.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from itertools import islice
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -64,7 +66,16 @@ def list_(
     sid = sandbox_id(state, sandbox)
     items = messages.list_messages(state.client(), sid, search=search, page=page,
                                    last_id=last_id, limit=limit, all_pages=all_)
-    state.out.emit(items, columns=LIST_COLUMNS)
+    state.out.emit(_primed(items), columns=LIST_COLUMNS)
+
+
+def _primed(items: Iterator[Any]) -> Iterator[Any]:
+    """Fetch the first page before anything is printed, so an error there (a
+    missing sandbox) leaves stdout empty instead of a dangling JSON "[" ."""
+    from itertools import chain
+
+    first = list(islice(items, 1))
+    return chain(first, items)
 
 
 @app.command()
