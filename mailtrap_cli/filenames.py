@@ -67,9 +67,13 @@ def unique_names(names: Iterable[tuple[str, str]]) -> dict[str, str]:
     out: dict[str, str] = {}
     for key, name in names:
         candidate = name
-        if candidate.lower() in taken:
-            stem, dot, ext = name.rpartition(".")
-            candidate = f"{stem}-{key}.{ext}" if dot and stem else f"{name}-{key}"
+        stem, dot, ext = name.rpartition(".")
+        attempt = 1
+        while candidate.lower() in taken:
+            # `report-68.pdf` may itself be the name of another attachment.
+            suffix = key if attempt == 1 else f"{key}-{attempt}"
+            candidate = f"{stem}-{suffix}.{ext}" if dot and stem else f"{name}-{suffix}"
+            attempt += 1
         taken.add(candidate.lower())
         out[key] = candidate
     return out

@@ -22,3 +22,11 @@ def test_list_of_a_missing_sandbox_prints_nothing_on_stdout(cli, server):
     assert result.code == 5
     assert result.stdout == ""          # not a dangling "[" for jq to choke on
     assert result.stderr.startswith("error: ")
+
+
+def test_unique_names_never_give_two_attachments_the_same_file():
+    from mailtrap_cli.filenames import unique_names
+
+    names = unique_names([("1", "a-3.txt"), ("2", "a.txt"), ("3", "a.txt"), ("4", "A.TXT")])
+    assert len({n.lower() for n in names.values()}) == 4, names
+    assert names["1"] == "a-3.txt" and names["2"] == "a.txt"
