@@ -75,6 +75,16 @@ def parse_address(text: str) -> dict[str, str]:
     return {"email": email, "name": name} if name else {"email": email}
 
 
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def loads_json(text: str | bytes) -> Any:
+    """json.loads without Python's NaN / Infinity / -Infinity, which are not JSON: a
+    body holding one could not be sent. ValueError (JSONDecodeError for syntax) otherwise."""
+    return json.loads(text, parse_constant=_refuse_constant)
+
+
 def merge_base(base: dict[str, Any] | None, request: dict[str, Any]) -> dict[str, Any]:
     """One batch message: `base` fields, overridden field by field by the request's."""
     if not base:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from mailtrap_cli.api.errors import UsageError
+from mailtrap_cli.message import loads_json
 
 KINDS = ("json", "csv", "jsonl")
 STDIN = "-"
@@ -196,13 +197,16 @@ class JsonlInput:
             if not text:
                 continue
             try:
-                value = json.loads(text)
+                value = loads_json(text)
             except UnicodeDecodeError:
                 yield Record(number, None, "not valid UTF-8", len(text))
                 continue
             except json.JSONDecodeError as exc:
                 yield Record(number, None, f"invalid JSON: {exc.msg} (column {exc.colno})",
                              len(text))
+                continue
+            except ValueError as exc:   # NaN, Infinity
+                yield Record(number, None, f"invalid JSON: {exc}", len(text))
                 continue
             if not isinstance(value, dict):
                 yield Record(number, None, "expected a JSON object", len(text))
@@ -225,12 +229,14 @@ class BatchJsonInput:
             if path != STDIN:
                 handle.close()
         try:
-            body = json.loads(raw)
+            body = loads_json(raw)
         except UnicodeDecodeError:
             raise UsageError(f"{self.label}: not valid UTF-8") from None
         except json.JSONDecodeError as exc:
             raise UsageError(f"{self.label}:{exc.lineno}: invalid JSON: {exc.msg} "
                              f"(column {exc.colno})") from None
+        except ValueError as exc:   # NaN, Infinity
+            raise UsageError(f"{self.label}: invalid JSON: {exc}") from None
         if not isinstance(body, dict) or not isinstance(body.get("requests"), list):
             raise UsageError(f"{self.label}: expected the API's batch body: "
                              '{"base": {...}, "requests": [...]}',

@@ -24,7 +24,7 @@ from mailtrap_cli.api.errors import PartialFailureError, UsageError
 from mailtrap_cli.batch import reader as rd
 from mailtrap_cli.batch.build import Builder, is_request
 from mailtrap_cli.commands import send_compose as compose
-from mailtrap_cli.message import MAX_BATCH_BYTES, payload_size
+from mailtrap_cli.message import MAX_BATCH_BYTES, loads_json, payload_size
 
 
 def _input(source: str | None, csv: str | None, jsonl: str | None) -> tuple[str, str]:
@@ -39,7 +39,7 @@ def _input(source: str | None, csv: str | None, jsonl: str | None) -> tuple[str,
 def _load_base(path: str) -> dict[str, Any]:
     text = compose.read_text(path, "--base")
     try:
-        value = json.loads(text)
+        value = loads_json(text)
     except ValueError as exc:
         raise UsageError(f"--base {path}: not valid JSON: {exc}") from None
     if not isinstance(value, dict):

@@ -6,13 +6,12 @@ a dict or a UsageError out.
 from __future__ import annotations
 
 import base64
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
 from mailtrap_cli.api.errors import UsageError
-from mailtrap_cli.message import decode_attachment, parse_address
+from mailtrap_cli.message import decode_attachment, loads_json, parse_address
 
 STREAMS = ("transactional", "bulk")
 
@@ -118,7 +117,7 @@ def template_variables(values: list[str] | None, vars_file: str | None) -> dict[
     if vars_file is not None:
         text = read_text(vars_file, "--vars-file")
         try:
-            loaded = json.loads(text)
+            loaded = loads_json(text)
         except ValueError as exc:
             raise UsageError(f"--vars-file {vars_file}: not valid JSON: {exc}") from None
         if not isinstance(loaded, dict):
@@ -126,7 +125,7 @@ def template_variables(values: list[str] | None, vars_file: str | None) -> dict[
         variables.update(loaded)
     for key, value in pairs(values, "--var"):
         try:
-            variables[key] = json.loads(value)
+            variables[key] = loads_json(value)
         except ValueError:
             variables[key] = value
     return variables

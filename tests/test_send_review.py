@@ -1,0 +1,81 @@
+"""Awkward input for `send email`, `send raw` and `send batch`, found by trying the CLI:
+non-JSON numbers, 8-bit headers, line breaks in header fields, several readers of stdin."""
+
+from __future__ import annotations
+
+from email import message_from_bytes, policy
+
+import pytest
+
+from tests.send_batch_helpers import PLAIN, batch_posts, deliveries
+
+FROM = "App <app@example.com>"
+TEMPLATE = {"name": "Welcome", "subject": "Hi {{name}}", "category": "welcome",
+            "body_text": "Hello {{name}} {{n}}"}
+
+
+def create_template(server):
+    response = server.call("POST", "/api/email_templates", json={"email_template": TEMPLATE})
+    assert response.status_code == 201, response.text
+    return response.json()["uuid"]
+
+
+def sandbox_messages(server, sandbox_id=1):
+    rows = server.app.store.all("SELECT raw FROM messages WHERE sandbox_id = ? ORDER BY id",
+                                (sandbox_id,))
+    return [message_from_bytes(r["raw"], policy=policy.default) for r in rows]
+
+
+# -- NaN / Infinity are not JSON: refused as input, never a crash mid-send ---------------
+@pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity"])
+def test_var_that_python_reads_as_a_float_stays_text(cli, server, value):
+    uuid = create_template(server)
+    result = cli("send", "email", "--from", FROM, "--to", "a@example.com", "--template", uuid,
+                 "--var", f"name={value}", "-o", "json")
+    assert result.code == 0, result
+    sent = deliveries(server)[0]["payload"]
+    assert sent["template_variables"] == {"name": value}
+    assert "unexpected" not in result.stderr
+
+
+def test_vars_file_with_nan_is_invalid_json(cli, server, tmp_path):
+    uuid = create_template(server)
+    path = tmp_path / "vars.json"
+    path.write_text('{"n": NaN}')
+    result = cli("send", "email", "--from", FROM, "--to", "a@example.com", "--template", uuid,
+                 "--vars-file", str(path))
+    assert result.code == 2, result
+    assert "not valid JSON" in result.stderr and "NaN" in result.stderr
+    assert server.requests(path="/api/send") == []
+
+
+def test_jsonl_row_with_nan_is_an_invalid_row_not_an_unknown_chunk(cli, server, tmp_path):
+    uuid = create_template(server)
+    path = tmp_path / "rows.jsonl"
+    path.write_text('{"email": "nan@example.com", "n": NaN}\n'
+                    '{"email": "ok@example.com", "n": 1}\n')
+    result = cli("send", "batch", "--jsonl", str(path), "--from", FROM, "--template", uuid,
+                 "-o", "json")
+    assert result.code == 8, result
+    summary = result.json()
+    assert (summary["sent"], summary["invalid"], summary["unknown"]) == (1, 1, 0)
+    assert summary["rejected_rows"][0]["where"].endswith("rows.jsonl:1")
+    assert "NaN" in summary["rejected_rows"][0]["errors"][0]
+    assert [d["recipient"] for d in deliveries(server)] == ["ok@example.com"]
+
+
+def test_batch_json_and_base_with_nan_exit_2(cli, server, tmp_path):
+    body = tmp_path / "batch.json"
+    body.write_text('{"requests": [{"to": [{"email": "a@example.com"}], '
+                    '"custom_variables": {"n": Infinity}}]}')
+    result = cli("send", "batch", str(body), *PLAIN)
+    assert result.code == 2, result
+    assert "Infinity" in result.stderr
+    base = tmp_path / "base.json"
+    base.write_text('{"subject": "Hi", "text": "x", "template_variables": {"n": NaN}}')
+    rows = tmp_path / "rows.csv"
+    rows.write_text("email\na@example.com\n")
+    result = cli("send", "batch", "--csv", str(rows), "--base", str(base), "--from", FROM)
+    assert result.code == 2, result
+    assert "NaN" in result.stderr
+    assert batch_posts(server) == []
