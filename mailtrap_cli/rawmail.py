@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import json
 import mimetypes
+import re
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -28,6 +29,24 @@ _DROPPED = RESERVED_HEADERS | {
     "content-id", "content-description", "content-language",
 }
 _DROPPED_PREFIXES = ("arc-", "content-", "x-google-", "x-gm-", "resent-")
+
+
+def _repair(value: Any) -> Any:
+    """Header text with raw 8-bit bytes (the parser keeps them as surrogate escapes, which
+    cannot be sent as JSON) decoded as UTF-8, else Latin-1; in every string of the payload."""
+    if isinstance(value, str):
+        if not any("\udc80" <= ch <= "\udcff" for ch in value):
+            return value
+        data = value.encode("utf-8", "surrogateescape")
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            return data.decode("latin-1")
+    if isinstance(value, dict):
+        return {_repair(k): _repair(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_repair(v) for v in value]
+    return value
 
 
 def _address(addr: Any) -> dict[str, str]:
@@ -121,11 +140,25 @@ def _custom_headers(msg: EmailMessage, payload: dict[str, Any]) -> dict[str, str
     return headers
 
 
+def _utf8_headers(data: bytes) -> bytes:
+    """The top-level header block re-encoded as UTF-8 when it holds other 8-bit bytes
+    (Latin-1 from old mailers), so the parser reads them as the text they are."""
+    end = re.search(rb"\r?\n\r?\n", data)
+    head = data[:end.start()] if end else data
+    if head.isascii():
+        return data
+    try:
+        head.decode("utf-8")
+        return data
+    except UnicodeDecodeError:
+        return head.decode("latin-1").encode("utf-8") + data[len(head):]
+
+
 def parse_raw(data: bytes) -> dict[str, Any]:
     """The send payload for one raw message. ValueError when it is not usable."""
     if not data.strip():
         raise ValueError("the message is empty")
-    msg = BytesParser(policy=policy.default).parsebytes(data)
+    msg = BytesParser(policy=policy.default).parsebytes(_utf8_headers(data))
     if not msg.keys():
         raise ValueError("no headers found: is this a MIME message (.eml)?")
     payload: dict[str, Any] = {}
@@ -157,4 +190,4 @@ def parse_raw(data: bytes) -> dict[str, Any]:
     headers = _custom_headers(msg, payload)
     if headers:
         payload["headers"] = headers
-    return payload
+    return _repair(payload)

@@ -79,3 +79,22 @@ def test_batch_json_and_base_with_nan_exit_2(cli, server, tmp_path):
     assert result.code == 2, result
     assert "NaN" in result.stderr
     assert batch_posts(server) == []
+
+
+# -- send raw: 8-bit header bytes (UTF-8 or Latin-1) -----------------------------------
+@pytest.mark.parametrize("charset, raw", [("utf-8", "Café ü".encode()),
+                                          ("iso-8859-1", "Café ü".encode("latin-1"))])
+def test_raw_8bit_headers_are_decoded_not_a_crash(cli, server, tmp_path, charset, raw):
+    eml = (b"From: Zo" + raw + b" <me@example.com>\r\nTo: t@example.com\r\n"
+           b"Subject: " + raw + b"\r\nX-Note: " + raw + b"\r\n"
+           b"Content-Type: text/plain; charset=" + charset.encode() + b"\r\n"
+           b"Content-Transfer-Encoding: 8bit\r\n\r\n" + raw + b"\r\n")
+    path = tmp_path / "m.eml"
+    path.write_bytes(eml)
+    result = cli("send", "raw", str(path), "-o", "json")
+    assert result.code == 0, result
+    sent = deliveries(server)[0]["payload"]
+    assert sent["subject"] == "Café ü"
+    assert sent["from"] == {"email": "me@example.com", "name": "ZoCafé ü"}
+    assert sent["headers"] == {"X-Note": "Café ü"}
+    assert sent["text"].strip() == "Café ü"
