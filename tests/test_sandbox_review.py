@@ -30,3 +30,68 @@ def test_unique_names_never_give_two_attachments_the_same_file():
     names = unique_names([("1", "a-3.txt"), ("2", "a.txt"), ("3", "a.txt"), ("4", "A.TXT")])
     assert len({n.lower() for n in names.values()}) == 4, names
     assert names["1"] == "a-3.txt" and names["2"] == "a.txt"
+
+
+NESTED = (b"From: =?utf-8?q?J=C3=BCrgen?= <j@example.com>\r\n"
+          b"To: =?utf-8?b?w4RubmE=?= <anna@example.com>, b@example.com\r\n"
+          b"Subject: =?utf-8?b?w5xiZXIgbmVzdGVk?=\r\nX-Dup: 1\r\nX-Dup: 2\r\n"
+          b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=OUT\r\n\r\n"
+          b"--OUT\r\nContent-Type: multipart/related; boundary=REL\r\n\r\n"
+          b"--REL\r\nContent-Type: multipart/alternative; boundary=ALT\r\n\r\n"
+          b"--ALT\r\nContent-Type: text/plain; charset=iso-8859-1\r\n"
+          b"Content-Transfer-Encoding: 8bit\r\n\r\nCaf\xe9 code 246810\r\n"
+          b"--ALT\r\nContent-Type: text/html; charset=koi8-r\r\n\r\n"
+          b"<p>\xf0\xd2\xc9\xd7\xc5\xd4 <a href='https://e.x/?k=1'>go</a>"
+          b"<img src=\"cid:img1\"></p>\r\n--ALT--\r\n"
+          b"--REL\r\nContent-Type: image/png\r\nContent-ID: <img1>\r\n"
+          b"Content-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n--REL--\r\n"
+          b"--OUT\r\nContent-Type: application/pdf; name=\"no-disp.pdf\"\r\n"
+          b"Content-Transfer-Encoding: base64\r\n\r\nJVBERi0=\r\n"
+          b"--OUT\r\nContent-Type: text/plain\r\n"
+          b"Content-Disposition: attachment; filename*=UTF-8''na%C3%AFve%20r%C3%A9sum%C3%A9.txt"
+          b"\r\n\r\nrfc2231\r\n"
+          b"--OUT\r\nContent-Type: application/octet-stream\r\n"
+          b"Content-Disposition: attachment\r\n\r\nnoname\r\n--OUT--\r\n")
+
+
+def test_every_read_command_in_every_output_mode_on_an_awkward_message(cli, server):
+    """Nested multiparts, 8-bit non-UTF-8 parts, encoded words, repeated headers,
+    nameless / RFC 2231 / disposition-less attachments: all spec-shaped, no traceback."""
+    mid = store(server, NESTED)
+    commands = [("messages", "list"), ("messages", "get", str(mid)),
+                ("messages", "headers", str(mid)), ("messages", "spam-report", str(mid)),
+                ("messages", "analyze", str(mid)), ("attachments", "list", str(mid)),
+                ("attachments", "get", str(mid), "1")]
+    for command in commands:
+        for mode in ("table", "json", "jsonl", "tsv"):
+            result = cli("sandbox", *command, "-o", mode)
+            assert result.code == 0, (command, mode, result)
+            assert "Traceback" not in result.stderr
+    message = cli("sandbox", "messages", "get", str(mid), "-o", "json").json()
+    assert message["subject"] == "Über nested"
+    assert (message["from_name"], message["to_name"]) == ("Jürgen", "Änna")
+    headers = cli("sandbox", "messages", "headers", str(mid), "-o", "json").json()["headers"]
+    assert all(isinstance(v, str) for v in headers.values())
+    text = cli("sandbox", "messages", "body", str(mid))
+    assert text.stdout == "Café code 246810\n"
+    html = cli("sandbox", "messages", "body", str(mid), "--format", "html")
+    assert "Привет" in html.stdout
+    names = [a["filename"] for a in
+             cli("sandbox", "attachments", "list", str(mid), "-o", "json").json()]
+    assert "naïve résumé.txt" in names and "no-disp.pdf" in names
+    code = cli("sandbox", "messages", "wait", "--since", "any", "--timeout", "0",
+               "--extract", "code")
+    assert code.stdout == "246810\n"
+
+
+def test_body_save_creates_missing_folders_like_download_dir(cli, server, tmp_path):
+    mid = store(server, make_message(text="kept"))
+    target = tmp_path / "artifacts" / "mail" / "body.txt"
+    result = cli("sandbox", "messages", "body", str(mid), "--save", str(target))
+    assert result.code == 0, result
+    assert target.read_text() == "kept\n"
+    blocked = tmp_path / "file"
+    blocked.write_text("x")
+    bad = cli("sandbox", "messages", "body", str(mid), "--save", str(blocked / "b.txt"))
+    assert bad.code == 2 and bad.stderr.startswith("error: cannot write")
+    assert "Traceback" not in bad.stderr

@@ -112,7 +112,8 @@ def body(
         "--format", metavar="FORMAT", autocompletion=_complete_format,
         help="text | html | html-source | raw | eml.")] = "text",
     save: Annotated[Path | None, typer.Option(
-        "--save", metavar="PATH", help="Write to PATH instead of stdout; prints the path.",
+        "--save", metavar="PATH", help="Write to PATH instead of stdout (folders created "
+        "if missing); prints the path.",
         dir_okay=False)] = None,
     force: ForceOpt = False,
 ) -> None:
@@ -147,6 +148,10 @@ def body(
 def save_bytes(path: Path, data: bytes, force: bool) -> None:
     from mailtrap_cli.filenames import write_new
 
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)   # as `attachments download --dir`
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
     try:
         write_new(path, [data], overwrite=force)
     except FileExistsError:
