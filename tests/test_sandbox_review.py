@@ -95,3 +95,15 @@ def test_body_save_creates_missing_folders_like_download_dir(cli, server, tmp_pa
     bad = cli("sandbox", "messages", "body", str(mid), "--save", str(blocked / "b.txt"))
     assert bad.code == 2 and bad.stderr.startswith("error: cannot write")
     assert "Traceback" not in bad.stderr
+
+
+def test_search_and_wait_subject_are_case_insensitive_beyond_ascii(cli, server):
+    mid = store(server, make_message(subject="Über café"))
+    store(server, make_message(subject="Other"))
+    found = cli("sandbox", "messages", "list", "--search", "ÜBER CAFÉ", "-o", "json")
+    assert found.code == 0, found
+    assert [m["id"] for m in found.json()] == [mid]
+    waited = cli("sandbox", "messages", "wait", "--subject", "über", "--since", "any",
+                 "--timeout", "0", "-o", "json")
+    assert waited.code == 0, waited
+    assert waited.json()["id"] == mid

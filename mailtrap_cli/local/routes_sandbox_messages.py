@@ -123,15 +123,27 @@ def _like(term: str) -> str:
     return f"%{escaped}%"
 
 
+def _search_ids(app: Any, sandbox_id: int, search: str) -> list[int]:
+    wanted = search.casefold()
+    rows = app.store.all("SELECT id, subject, to_email, to_name FROM messages "
+                         "WHERE sandbox_id = ?", (sandbox_id,))
+    return [int(row["id"]) for row in rows
+            if any(wanted in str(row[key] or "").casefold()
+                   for key in ("subject", "to_email", "to_name"))]
+
+
 # -- handlers ------------------------------------------------------------------
 def list_messages(app: Any, req: Request, sandbox_id: int) -> list[dict[str, Any]]:
     _sandbox_exists(app, sandbox_id)
     where, args = ["sandbox_id = ?"], [sandbox_id]
     search = (req.arg("search") or "").strip()
-    if search:
+    if search and search.isascii():
         where.append("(subject LIKE ? ESCAPE '\\' OR to_email LIKE ? ESCAPE '\\' "
                      "OR to_name LIKE ? ESCAPE '\\')")
         args += [_like(search)] * 3
+    elif search:  # SQLite's LIKE folds ASCII only: match `Über` to `über` here
+        ids = ",".join(map(str, _search_ids(app, sandbox_id, search)))
+        where.append(f"id IN ({ids or 'NULL'})")
     last_id = req.int_arg("last_id")
     page = req.int_arg("page", 1)
     page = 1 if page is None else page
