@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from email import policy
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
 from typing import Any
@@ -26,8 +27,29 @@ from mailtrap_cli.message import decode_attachment
 _POLICY = policy.SMTP
 
 
+def _one_line(value: Any) -> str:
+    """Header text on one line: a line break in a subject, name or file name would end the
+    header (Python refuses to write it); the API's JSON allows them, so they become spaces."""
+    return " ".join(str(value).splitlines()) if value is not None else ""
+
+
 def _addr(address: dict[str, Any]) -> str:
-    return formataddr((address.get("name") or "", address["email"]))
+    name, email = _one_line(address.get("name")), address["email"]
+    if email.isascii():
+        return formataddr((name, email))
+    # An internationalised address (RFC 6532) cannot be RFC 2047-encoded: it is written
+    # as UTF-8 (see _policy_for), and so is its display name.
+    local, _, domain = email.rpartition("@")
+    return str(Address(display_name=name, username=local, domain=domain))
+
+
+def _policy_for(payload: dict[str, Any]) -> Any:
+    addresses = [payload["from"], payload.get("reply_to") or {"email": ""}]
+    for field in ("to", "cc"):
+        addresses.extend(payload.get(field) or [])
+    if all(a["email"].isascii() for a in addresses):
+        return _POLICY
+    return policy.SMTPUTF8
 
 
 def _split_type(value: str | None) -> tuple[str, str]:
@@ -40,8 +62,8 @@ def _split_type(value: str | None) -> tuple[str, str]:
 def _attach(target: EmailMessage, item: dict[str, Any], *, related: bool) -> None:
     data = decode_attachment(item["content"])
     maintype, subtype = _split_type(item.get("type"))
-    kwargs: dict[str, Any] = {"filename": item.get("filename")}
-    cid = item.get("content_id")
+    kwargs: dict[str, Any] = {"filename": _one_line(item.get("filename"))}
+    cid = _one_line(item.get("content_id")).replace(" ", "")
     if cid:
         kwargs["cid"] = f"<{cid.strip('<>')}>"
     disposition = "inline" if item.get("disposition") == "inline" else "attachment"
@@ -54,14 +76,15 @@ def _attach(target: EmailMessage, item: dict[str, Any], *, related: bool) -> Non
 
 def build_mime(payload: dict[str, Any], *, message_id: str | None = None) -> bytes:
     """Raw RFC 5322 bytes for a validated (and template-rendered) payload."""
-    msg = EmailMessage(policy=_POLICY)
+    chosen = _policy_for(payload)
+    msg = EmailMessage(policy=chosen)
     msg["From"] = _addr(payload["from"])
     for field, header in (("to", "To"), ("cc", "Cc")):
         if payload.get(field):
             msg[header] = ", ".join(_addr(a) for a in payload[field])
     if payload.get("reply_to"):
         msg["Reply-To"] = _addr(payload["reply_to"])
-    msg["Subject"] = payload.get("subject") or ""
+    msg["Subject"] = _one_line(payload.get("subject"))
     msg["Date"] = formatdate(localtime=False, usegmt=True)
     msg["Message-ID"] = f"<{message_id}@local.mailtrap>" if message_id else make_msgid(
         domain="local.mailtrap")
@@ -71,7 +94,7 @@ def build_mime(payload: dict[str, Any], *, message_id: str | None = None) -> byt
             continue  # the API ignores it
         msg[key] = value
     if payload.get("category"):
-        msg["X-MT-Category"] = payload["category"]
+        msg["X-MT-Category"] = _one_line(payload["category"])
     if payload.get("custom_variables"):
         msg["X-MT-Custom-Variables"] = json.dumps(payload["custom_variables"],
                                                   ensure_ascii=False, separators=(",", ":"))
@@ -95,7 +118,7 @@ def build_mime(payload: dict[str, Any], *, message_id: str | None = None) -> byt
             _attach(holder, item, related=True)
     for item in regular:
         _attach(msg, item, related=False)
-    return msg.as_bytes(policy=_POLICY)
+    return msg.as_bytes(policy=chosen)
 
 
 def _cte(body: str) -> str:
