@@ -142,3 +142,22 @@ def test_cli_sandbox_send_with_a_line_break_in_a_csv_name(cli, server, tmp_path)
     assert result.code == 0, result
     assert result.json()["sent"] == 1
     assert str(sandbox_messages(server)[0]["To"]) == "A B <q@example.com>"
+
+
+# -- send batch: stdin can be read once -------------------------------------------------
+@pytest.mark.parametrize("args", [
+    ["--csv", "-", "--base", "-"],
+    ["--csv", "-", "--text-file", "-"],
+    ["--jsonl", "-", "--html-file", "-"],
+    ["-", "--base", "-"],
+    ["--csv", "rows.csv", "--text-file", "-", "--html-file", "-"],
+])
+def test_batch_refuses_two_readers_of_stdin(cli, server, tmp_path, monkeypatch, args):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "rows.csv").write_text("email\na@example.com\n")
+    result = cli("send", "batch", *args, "--from", FROM, "--subject", "Hi",
+                 "--journal", str(tmp_path / "j.jsonl"), stdin="email\nb@example.com\n")
+    assert result.code == 2, result
+    assert "stdin" in result.stderr and "only one" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert batch_posts(server) == []

@@ -117,6 +117,13 @@ def run(state: Any, *, source: str | None, csv: str | None, jsonl: str | None,
     from mailtrap_cli.batch.limiter import parse_rate
 
     kind, path = _input(source, csv, jsonl)
+    readers = [flag for flag, value in (
+        ({"csv": "--csv", "jsonl": "--jsonl"}.get(kind, "the batch JSON"), path),
+        ("--base", base_file), ("--text-file", flags["text_file"]),
+        ("--html-file", flags["html_file"])) if value == rd.STDIN]
+    if len(readers) > 1:
+        raise UsageError(f"only one of {', '.join(readers)} can read stdin (-)",
+                         hint="give the others as files")
     try:
         count, window = parse_rate(rate)
     except ValueError as exc:
