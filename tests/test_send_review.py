@@ -161,3 +161,11 @@ def test_batch_refuses_two_readers_of_stdin(cli, server, tmp_path, monkeypatch, 
     assert "stdin" in result.stderr and "only one" in result.stderr
     assert "Traceback" not in result.stderr
     assert batch_posts(server) == []
+
+
+def test_raw_without_from_hints_at_what_raw_accepts(cli, server):
+    result = cli("send", "raw", "-", stdin=b"To: ann@example.com\nSubject: s\n\nbody\n")
+    assert result.code == 2, result
+    assert "no sender given" in result.stderr
+    assert "--from" not in result.stderr     # `send raw` has no --from
+    assert "From:" in result.stderr and "config set from" in result.stderr

@@ -30,14 +30,15 @@ def addresses(values: list[str] | None, flag: str) -> list[dict[str, str]]:
     return found
 
 
-def sender(state: Any, value: str | None) -> dict[str, str]:
-    """--from, else the profile's `from`."""
+def sender(state: Any, value: str | None, *, given: str = "pass --from 'App <app@example.com>'"
+           ) -> dict[str, str]:
+    """--from, else the profile's `from`; `given` says how else the command takes one."""
     if value:
         return address(value, "--from")
     default = state.settings.get("from")
     if not default:
         raise UsageError("no sender given",
-                         hint="pass --from 'App <app@example.com>' or set a default with "
+                         hint=f"{given} or set a default with "
                          "`mailtrap config set from 'App <app@example.com>'`")
     return address(str(default), "the profile's `from`")
 

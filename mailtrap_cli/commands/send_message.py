@@ -206,7 +206,8 @@ def raw(
     except ValueError as exc:
         raise UsageError(f"{'stdin' if source == '-' else source}: {exc}") from None
     if "from" not in payload:
-        payload = {"from": compose.sender(state, None), **payload}
+        payload = {"from": compose.sender(state, None, given="add a From: header to the message"),
+                   **payload}
     if to or cc or bcc:
         for field in ("to", "cc", "bcc"):
             payload.pop(field, None)
