@@ -169,3 +169,17 @@ def test_raw_without_from_hints_at_what_raw_accepts(cli, server):
     assert "no sender given" in result.stderr
     assert "--from" not in result.stderr     # `send raw` has no --from
     assert "From:" in result.stderr and "config set from" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["email", "batch"])
+def test_empty_attachment_names_the_file(cli, server, tmp_path, command):
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    rows = tmp_path / "rows.csv"
+    rows.write_text("email\na@example.com\n")
+    args = ["--to", "a@example.com"] if command == "email" else ["--csv", str(rows)]
+    result = cli("send", command, *args, "--from", FROM, "--subject", "Hi", "--text", "x",
+                 "--attach", str(empty))
+    assert result.code == 2, result
+    assert f"--attach {empty}: the file is empty" in result.stderr
+    assert server.requests(path="/api/send") == [] and batch_posts(server) == []

@@ -79,6 +79,9 @@ def attachment(path: str, flag: str, *, content_id: str | None = None) -> dict[s
         data = Path(path).read_bytes()
     except OSError as exc:
         raise UsageError(f"cannot read {flag} {path}: {exc.strerror or exc}") from None
+    if not data:
+        raise UsageError(f"{flag} {path}: the file is empty",
+                         hint="the API refuses an attachment without content")
     item: dict[str, Any] = {
         "content": base64.b64encode(data).decode("ascii"),
         "filename": Path(path).name,
