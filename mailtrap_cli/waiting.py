@@ -30,7 +30,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 PAGE_SIZE = 30
-MAX_SCAN_PAGES = 10                  # per poll: 300 messages newer than the last poll
+MAX_SCAN_PAGES = 10                  # per poll: 300 messages; the rest on the next polls
 MIN_INTERVAL = 10 / 150              # the API's 150 requests per 10 s
 BACKOFF_FACTOR = 1.5
 BACKOFF_CAP = 5                      # x the starting interval
@@ -163,8 +163,17 @@ def scan(fetch_page: FetchPage, filters: Filters, floor_id: int
     Returns (newest match or None, highest id seen), so the next poll only
     looks at what arrived since.
     """
+    found, newest, _ = scan_from(fetch_page, filters, floor_id)
+    return found, newest
+
+
+def scan_from(fetch_page: FetchPage, filters: Filters, floor_id: int,
+              start: int | None = None) -> tuple[dict[str, Any] | None, int, int | None]:
+    """scan(), starting below id `start` (None: the newest). The third value is
+    where to resume (a `last_id`) when MAX_SCAN_PAGES ran out before `floor_id`
+    was reached, else None."""
     newest = floor_id
-    last_id: int | None = None
+    last_id = start
     for _ in range(MAX_SCAN_PAGES):
         page = fetch_page(last_id)
         for message in page:
@@ -172,18 +181,18 @@ def scan(fetch_page: FetchPage, filters: Filters, floor_id: int
             if not isinstance(ident, int):
                 continue
             if ident <= floor_id:
-                return None, newest
+                return None, newest, None
             newest = max(newest, ident)
             if filters.since is not None:
                 created = parse_api_time(message.get("created_at"))
                 if created is not None and created < filters.since:
-                    return None, newest
+                    return None, newest, None
             if filters.matches(message):
-                return message, max(newest, ident)
+                return message, max(newest, ident), None
         if len(page) < PAGE_SIZE or not isinstance(page[-1].get("id"), int):
-            break
+            return None, newest, None
         last_id = page[-1]["id"]
-    return None, newest
+    return None, newest, last_id
 
 
 def wait_for(fetch_page: FetchPage, filters: Filters, *, timeout: float, interval: float,
@@ -192,6 +201,8 @@ def wait_for(fetch_page: FetchPage, filters: Filters, *, timeout: float, interva
     """Poll until a message matches (returned) or `timeout` seconds pass (None).
 
     `since_start`: the first poll only records the newest id as the boundary.
+    When more than MAX_SCAN_PAGES pages arrived between two polls, the rest
+    (a (resume last_id, floor) gap) is looked at on the following polls.
     """
     deadline = clock() + timeout
     floor = 0
@@ -200,14 +211,22 @@ def wait_for(fetch_page: FetchPage, filters: Filters, *, timeout: float, interva
         floor = max((m["id"] for m in first if isinstance(m.get("id"), int)), default=0)
     backoff = Backoff(interval)
     polled = since_start
+    gaps: list[tuple[int, int]] = []       # newest first
     while True:
         if polled:
             remaining = deadline - clock()
             if remaining <= 0:
                 return None
-            sleep(min(backoff.next(), remaining))
+            sleep(min(backoff.start if gaps else backoff.next(), remaining))
         polled = True
-        found, floor = scan(fetch_page, filters, floor)
+        if gaps:
+            start, low = gaps.pop(0)
+            found, _, resume = scan_from(fetch_page, filters, low, start)
+        else:
+            found, newest, resume = scan_from(fetch_page, filters, floor)
+            low, floor = floor, newest
+        if resume is not None:
+            gaps.insert(0, (resume, low))
         if found is not None:
             return found
         if deadline - clock() <= 0:

@@ -107,3 +107,26 @@ def test_search_and_wait_subject_are_case_insensitive_beyond_ascii(cli, server):
                  "--timeout", "0", "-o", "json")
     assert waited.code == 0, waited
     assert waited.json()["id"] == mid
+
+
+def test_wait_finds_a_match_behind_a_burst_of_more_than_300_new_messages():
+    """A load test sends 400 mails right after the wanted one: the first poll can
+    only look at 300 of them; the rest must still be looked at on later polls."""
+    from mailtrap_cli import waiting
+    from tests.test_messages_wait import msg, pages_of
+
+    messages = [msg(1, subject="Old")]
+    fetch, calls = pages_of(messages)
+    now = [0.0]
+
+    def sleep(seconds):
+        now[0] += seconds
+        if len(messages) == 1:   # during the first pause: the wanted one, then a burst
+            burst = [msg(2, subject="Wanted")] + [msg(i, subject="Noise")
+                                                 for i in range(3, 403)]
+            messages[:0] = list(reversed(burst))
+
+    found = waiting.wait_for(fetch, waiting.Filters(subject="wanted"), timeout=30,
+                             interval=1, since_start=True, clock=lambda: now[0], sleep=sleep)
+    assert found is not None and found["id"] == 2
+    assert len(calls) <= 1 + 14      # the first poll, then every page once
