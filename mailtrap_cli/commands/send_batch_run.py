@@ -24,7 +24,7 @@ from mailtrap_cli.api.errors import PartialFailureError, UsageError
 from mailtrap_cli.batch import reader as rd
 from mailtrap_cli.batch.build import Builder, is_request
 from mailtrap_cli.commands import send_compose as compose
-from mailtrap_cli.message import MAX_BATCH_BYTES, loads_json, payload_size
+from mailtrap_cli.message import MAX_BATCH_BYTES, loads_json
 
 
 def _input(source: str | None, csv: str | None, jsonl: str | None) -> tuple[str, str]:
@@ -210,7 +210,7 @@ def _send(state: Any, source_input: Any, records: Any, builder: Builder, resume:
     stream_name = "transactional" if chosen == "sandbox" else chosen
     chunks = plan(records, build, resume=resume, totals=totals, events=view,
                   first_index=resume.next_chunk, chunk_size=chunk_size,
-                  max_bytes=MAX_BATCH_BYTES - payload_size(base) - 1024,
+                  max_bytes=MAX_BATCH_BYTES - rd.sent_size(base) - 1024,
                   retry_rejected=retry_rejected, resend_unknown=resend_unknown)
     if dry_run:
         first = next(chunks, None)
