@@ -207,3 +207,13 @@ def test_batch_chunks_stay_under_the_byte_limit_with_non_ascii_rows(cli, server,
     assert result.code == 0, result
     assert result.json()["sent"] == 10
     assert len(batch_posts(server)) >= 3     # 24 kB per row as sent: at most 4 per request
+
+
+@pytest.mark.parametrize("value", ["a@example.com, b@example.com", "a@example.com;b@example.com",
+                                   "Ann <a@example.com>, b@example.com"])
+def test_a_list_in_one_recipient_flag_says_to_repeat_it(cli, server, value):
+    result = cli("send", "email", "--from", FROM, "--cc", value, "--to", "x@example.com",
+                 "--subject", "Hi", "--text", "x")
+    assert result.code == 2, result
+    assert "one address per --cc" in result.stderr
+    assert server.requests(path="/api/send") == []

@@ -20,7 +20,10 @@ def address(value: str, flag: str) -> dict[str, str]:
     try:
         return parse_address(value)
     except ValueError as exc:
-        raise UsageError(f"{flag} {value!r}: {exc}") from None
+        hint = None
+        if flag in ("--to", "--cc", "--bcc") and "@" in value and ("," in value or ";" in value):
+            hint = f"one address per {flag}: repeat the flag for each recipient"
+        raise UsageError(f"{flag} {value!r}: {exc}", hint=hint) from None
 
 
 def addresses(values: list[str] | None, flag: str) -> list[dict[str, str]]:
