@@ -217,3 +217,29 @@ def test_a_list_in_one_recipient_flag_says_to_repeat_it(cli, server, value):
     assert result.code == 2, result
     assert "one address per --cc" in result.stderr
     assert server.requests(path="/api/send") == []
+
+
+# -- send batch: JSONL recipient rows are checked against the shared part ----------------
+def test_jsonl_starting_with_a_broken_line_still_checks_the_shared_message(cli, server,
+                                                                           tmp_path):
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text('{oops\n{"email": "a@example.com"}\n')
+    result = cli("send", "batch", "--jsonl", str(rows), "--from", FROM)
+    assert result.code == 2, result
+    assert "the shared message is incomplete" in result.stderr
+    assert batch_posts(server) == []
+
+
+def test_jsonl_recipient_rows_after_a_full_request_need_a_complete_shared_message(
+        cli, server, tmp_path):
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text('{"to": [{"email": "c@example.com"}], "subject": "Own", "text": "t"}\n'
+                    '{"email": "a@example.com"}\n')
+    result = cli("send", "batch", "--jsonl", str(rows), "--from", FROM, "-o", "json")
+    assert result.code == 8, result
+    summary = result.json()
+    assert (summary["sent"], summary["invalid"]) == (1, 1)
+    [row] = summary["rejected_rows"]
+    assert row["row"] == 2 and row["sent"] is False
+    assert "'subject' is required" in row["errors"][0]
+    assert [d["recipient"] for d in deliveries(server)] == ["c@example.com"]

@@ -37,6 +37,7 @@ class Builder:
         if self.vars_as not in VARS_AS:
             raise ValueError(f"vars_as must be one of {VARS_AS}")
         self._base_vars = self.base.get(f"{self.vars_as}_variables") or {}
+        self._base_error: str | None = None   # set on the first recipient row
 
     def base_problems(self) -> list[str]:
         """What is wrong with the shared part for recipient rows (empty when fine)."""
@@ -56,6 +57,12 @@ class Builder:
         return data, None
 
     def recipient(self, data: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
+        if self._base_error is None:
+            problems = self.base_problems()
+            self._base_error = ("the shared message is incomplete: " + "; ".join(problems)
+                                if problems else "")
+        if self._base_error:
+            return None, self._base_error
         email = data.get("email")
         if isinstance(email, str):
             email = email.strip()

@@ -158,10 +158,15 @@ def run(state: Any, *, source: str | None, csv: str | None, jsonl: str | None,
         records = source_input.records()
         recipients = kind == "csv"
         if kind == "jsonl":
-            first = next(records, None)
-            if first is not None:
-                records = chain([first], records)
-                recipients = first.data is not None and not is_request(first.data)
+            # The first readable row tells whether rows are recipients (checked against
+            # the shared part now) or full requests; unreadable ones before it are kept.
+            ahead = []
+            for record in records:
+                ahead.append(record)
+                if record.data is not None:
+                    recipients = not is_request(record.data)
+                    break
+            records = chain(ahead, records)
         if recipients:
             problems = builder.base_problems()
             if problems:
