@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.sandbox_mail import make_message, store
 
 
@@ -130,3 +132,34 @@ def test_wait_finds_a_match_behind_a_burst_of_more_than_300_new_messages():
                              interval=1, since_start=True, clock=lambda: now[0], sleep=sleep)
     assert found is not None and found["id"] == 2
     assert len(calls) <= 1 + 14      # the first poll, then every page once
+
+
+BROKEN = [b"", b"\r\n", b"\x00\xff\xfe garbage \x80\x81", b"Subject: only header",
+         b"Content-Type: multipart/mixed\r\n\r\nno boundary at all",
+         b"Content-Type: multipart/mixed; boundary=X\r\n\r\n--X\r\n"
+         b"Content-Type: text/plain\r\n\r\nunterminated",
+         b"Subject: " + b"x" * 20000 + b"\r\n\r\nbody",
+         b"From: \"unterminated <a@b\r\nTo: ,,,@@@\r\nDate: not a date\r\n"
+         b"Subject: =?utf-8?b?!!!?=\r\n\r\nb",
+         b"Content-Type: text/html; charset=utf-16\r\n\r\n\xff\xfe<\x00p\x00>\x00",
+         b"Content-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\n!!!notbase64",
+         b"Content-Type: text/plain\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n=ZZ=\r\n",
+         ]
+
+@pytest.mark.parametrize("raw", BROKEN)
+def test_broken_mime_is_listed_shown_and_reported_without_a_crash(cli, server, raw):
+    mid = store(server, raw)
+    for cmd in (["messages", "list"], ["messages", "get", str(mid)],
+                ["messages", "headers", str(mid)], ["messages", "spam-report", str(mid)],
+                ["messages", "analyze", str(mid)], ["attachments", "list", str(mid)],
+                ["messages", "body", str(mid), "--format", "raw"]):
+        for mode in ("json",):
+            r = cli("sandbox", *cmd, "-o", mode)
+            assert r.code == 0, (cmd, r)
+    for fmt in ("text", "html", "html-source", "eml"):
+        r = cli("sandbox", "messages", "body", str(mid), "--format", fmt)
+        assert r.code in (0, 1), (fmt, r)
+        assert "Traceback" not in r.stderr and "unexpected" not in r.stderr, (fmt, r)
+    r = cli("sandbox", "messages", "wait", "--since", "any", "--timeout", "0",
+            "--extract", "link")
+    assert r.code in (0, 1) and "unexpected" not in r.stderr, r
