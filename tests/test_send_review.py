@@ -243,3 +243,29 @@ def test_jsonl_recipient_rows_after_a_full_request_need_a_complete_shared_messag
     assert row["row"] == 2 and row["sent"] is False
     assert "'subject' is required" in row["errors"][0]
     assert [d["recipient"] for d in deliveries(server)] == ["c@example.com"]
+
+
+# -- files saved with a UTF-8 byte order mark (Windows editors) ---------------------------
+def test_bom_is_not_part_of_bodies_vars_or_base(cli, server, tmp_path):
+    bom = b"\xef\xbb\xbf"
+    text = tmp_path / "body.txt"
+    text.write_bytes(bom + "Grüße".encode())
+    result = cli("send", "email", "--from", FROM, "--to", "a@example.com", "--subject", "Hi",
+                 "--text-file", str(text), "--html-file", "-", stdin=bom + b"<p>x</p>")
+    assert result.code == 0, result
+    sent = deliveries(server)[0]["payload"]
+    assert (sent["text"], sent["html"]) == ("Grüße", "<p>x</p>")
+    uuid = create_template(server)
+    variables = tmp_path / "vars.json"
+    variables.write_bytes(bom + b'{"name": "Ann"}')
+    result = cli("send", "email", "--from", FROM, "--to", "b@example.com", "--template", uuid,
+                 "--vars-file", str(variables))
+    assert result.code == 0, result
+    base = tmp_path / "base.json"
+    base.write_bytes(bom + b'{"subject": "Hi", "text": "x"}')
+    rows = tmp_path / "rows.csv"
+    rows.write_text("email\nc@example.com\n")
+    result = cli("send", "batch", "--csv", str(rows), "--base", str(base), "--from", FROM)
+    assert result.code == 0, result
+    assert [d["recipient"] for d in deliveries(server)] == ["a@example.com", "b@example.com",
+                                                            "c@example.com"]

@@ -50,17 +50,17 @@ def read_stdin_text(flag: str) -> str:
     data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
     if isinstance(data, bytes):
         try:
-            return data.decode("utf-8")
+            return data.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise UsageError(f"{flag} -: stdin is not UTF-8 text") from None
-    return data
+    return data.removeprefix("\ufeff")
 
 
 def read_text(path: str, flag: str) -> str:
     if path == "-":
         return read_stdin_text(flag)
     try:
-        return Path(path).read_text(encoding="utf-8")
+        return Path(path).read_text(encoding="utf-8-sig")   # a leading BOM is not text
     except UnicodeDecodeError:
         raise UsageError(f"{flag} {path}: not UTF-8 text") from None
     except OSError as exc:
