@@ -163,3 +163,16 @@ def test_broken_mime_is_listed_shown_and_reported_without_a_crash(cli, server, r
     r = cli("sandbox", "messages", "wait", "--since", "any", "--timeout", "0",
             "--extract", "link")
     assert r.code in (0, 1) and "unexpected" not in r.stderr, r
+
+
+def test_email_username_reset_gives_a_new_username_and_dry_run_sends_nothing(cli, server):
+    before = cli("sandbox", "sandboxes", "get", "1", "-o", "json").json()["email_username"]
+    dry = cli("sandbox", "sandboxes", "email-username", "reset", "1", "--dry-run")
+    assert dry.code == 0 and "reset_email_username" in dry.stdout
+    assert server.requests(path="/api/sandboxes/1/reset_email_username") == []
+    result = cli("sandbox", "sandboxes", "email-username", "reset", "1", "-o", "json")
+    assert result.code == 0, result
+    assert result.json()["email_username"] != before
+    assert result.json()["password"] == "********"
+    missing = cli("sandbox", "sandboxes", "email-username", "reset", "999")
+    assert missing.code == 5
