@@ -269,3 +269,15 @@ def test_bom_is_not_part_of_bodies_vars_or_base(cli, server, tmp_path):
     assert result.code == 0, result
     assert [d["recipient"] for d in deliveries(server)] == ["a@example.com", "b@example.com",
                                                             "c@example.com"]
+
+
+def test_csv_field_over_128_kb_is_a_variable_like_any_other(cli, server, tmp_path):
+    uuid = create_template(server)
+    rows = tmp_path / "rows.csv"
+    rows.write_text("email,name,n\n" f"a@example.com,Ann,{'x' * 140_000}\nb@example.com,Bo,2\n")
+    result = cli("send", "batch", "--csv", str(rows), "--from", FROM, "--template", uuid,
+                 "-o", "json")
+    assert result.code == 0, result
+    assert result.json()["sent"] == 2
+    sent = deliveries(server, to="a@example.com")[0]["payload"]
+    assert len(sent["template_variables"]["n"]) == 140_000

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from mailtrap_cli.api.errors import UsageError
-from mailtrap_cli.message import loads_json
+from mailtrap_cli.message import MAX_MESSAGE_BYTES, loads_json
 
 KINDS = ("json", "csv", "jsonl")
 STDIN = "-"
@@ -110,6 +110,9 @@ class CsvInput:
         self._binary = _open_binary(path)
         self._text = io.TextIOWrapper(self._binary, encoding="utf-8-sig",
                                       errors="surrogateescape", newline="")
+        # csv's default field limit (128 KiB) would refuse a large template variable
+        # (an HTML block per row); a field up to the message limit is fine.
+        csv.field_size_limit(max(csv.field_size_limit(), MAX_MESSAGE_BYTES))
         self._reader = csv.reader(self._text)
         self.columns = self._header()
 
