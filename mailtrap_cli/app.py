@@ -154,12 +154,14 @@ def main(argv: list[str] | None = None) -> None:
         print("\ninterrupted", file=sys.stderr)
         code = ExitCode.INTERRUPTED
     except BrokenPipeError:
-        # `mailtrap ... | head`: the reader left; not an error worth a traceback.
+        # `mailtrap ... | head`: the reader left. Quietly, with the status a shell
+        # gives any tool killed by SIGPIPE (128 + 13), as `git log | head` does:
+        # not 1, which would read as an API error under `set -o pipefail`.
         import os
 
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        code = ExitCode.ERROR
+        code = ExitCode.BROKEN_PIPE
     except Exception as exc:  # noqa: BLE001 - last resort: one line, no traceback
         if state is not None and state.debug:
             _print_traceback(state)

@@ -101,7 +101,33 @@ def load_file(path: Path | None = None) -> dict[str, Any]:
     if not isinstance(profiles, dict) or not all(isinstance(v, dict) for v in profiles.values()):
         raise ConfigError(f"config file {path}: [profiles] must hold tables like [profiles.NAME]",
                           hint=f"fix or remove {path}")
+    _check_types(data, path)
     return data
+
+
+# What each known key may hold; unknown keys are left alone.
+_TEXT_KEYS = ("token", "from", "stream", "output", "base_url", "api_url", "send_url",
+              "bulk_url", "sandbox_url")
+_ID_KEYS = ("account_id", "sandbox_id", "project_id")
+
+
+def _check_types(data: dict[str, Any], path: Path) -> None:
+    """A value of the wrong type (`token = 5`) is named with its file, not a traceback later."""
+    def bad(where: str, wanted: str, value: Any) -> ConfigError:
+        return ConfigError(f"config file {path}: {where} must be {wanted}, got {value!r}",
+                           hint=f"fix or remove {path}")
+
+    default = data.get("default_profile")
+    if default is not None and not isinstance(default, str):
+        raise bad("default_profile", "a profile name in quotes", default)
+    for name, table in data.get("profiles", {}).items():
+        for key, value in table.items():
+            where = f"profiles.{name}.{key}"
+            if key in _TEXT_KEYS and not isinstance(value, str):
+                raise bad(where, "a string in quotes", value)
+            if key in _ID_KEYS and (isinstance(value, bool)
+                                    or not isinstance(value, (int, str))):
+                raise bad(where, "a number", value)
 
 
 def save_file(data: dict[str, Any], path: Path | None = None) -> Path:
@@ -110,22 +136,32 @@ def save_file(data: dict[str, Any], path: Path | None = None) -> Path:
 
     path = path or config_path()
     folder = path.parent
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        raise ConfigError(f"cannot write config file {path}: {exc.strerror or exc}",
+                          hint="check the folder's permissions, or set MAILTRAP_CONFIG_DIR"
+                          ) from None
     with contextlib.suppress(OSError):
         os.chmod(folder, 0o700)
     tmp = folder / f".{path.name}.{os.getpid()}.tmp"
     payload = tomli_w.dumps(data).encode("utf-8")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(payload)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise ConfigError(f"cannot write config file {path}: {exc.strerror or exc}",
+                          hint="check the folder's permissions, or set MAILTRAP_CONFIG_DIR"
+                          ) from None
     return path
 
 
@@ -223,7 +259,12 @@ def resolve(profile_flag: str | None = None, data: dict[str, Any] | None = None)
     values.pop("token", None)
 
     env_base = os.environ.get(ENV["base_url"])
+    if env_base:
+        check_url(env_base, ENV["base_url"])
     base = env_base or stored.get("base_url")
+    for key in ("base_url", *(f"{h}_url" for h in HOSTS)):
+        if stored.get(key) and not (env_base and key != "base_url"):
+            check_url(str(stored[key]), f"{key} of profile '{name}'", config_path())
     if is_local:
         hosts = hosts_from_base(base or LOCAL_INPROCESS_URL, local=True)
     else:
@@ -237,6 +278,23 @@ def resolve(profile_flag: str | None = None, data: dict[str, Any] | None = None)
                 hosts[host] = str(override).rstrip("/")
     return Settings(profile=name, token=token, token_source=token_source, hosts=hosts,
                     values=values, sources=sources, is_local=is_local)
+
+
+def check_url(url: str, where: str, path: Path | None = None) -> None:
+    """An http(s) URL with a host, else a usage error naming where it came from."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url.strip())
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname) \
+            and " " not in parts.netloc
+        _ = parts.port  # a port that is not a number raises ValueError
+    except ValueError:
+        ok = False
+    if not ok:
+        inside = f" in config file {path}" if path else ""
+        raise ConfigError(f"{where}{inside} must be an http(s) URL, got '{url}'",
+                          hint="e.g. http://127.0.0.1:8025")
 
 
 def check_key(key: str) -> None:

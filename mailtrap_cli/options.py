@@ -33,6 +33,14 @@ def _check_output(ctx: Any, param: Any, value: Any) -> Any:
     return _store(ctx, param, value)
 
 
+def _check_timeout(ctx: Any, param: Any, value: Any) -> Any:
+    import math
+
+    if value is not None and not (math.isfinite(value) and 0 < value <= 86400):
+        raise typer.BadParameter(f"{value:g} is not a number of seconds above 0 (at most 86400)")
+    return _store(ctx, param, value)
+
+
 def _complete_output(ctx: Any, args: Any, incomplete: str) -> list[str]:
     # Called as autocompletion(ctx, args, incomplete) by TyperOption.
     return [c for c in OUTPUT_CHOICES if c.startswith(incomplete)]
@@ -68,7 +76,7 @@ def global_params() -> list[Any]:
                     callback=_store, help="Log HTTP requests to stderr (token redacted).",
                     **common),
         TyperOption(param_decls=["--timeout", "timeout"], type=float, default=None,
-                    callback=_store, metavar="SECONDS",
+                    callback=_check_timeout, metavar="SECONDS",
                     help="HTTP read timeout in seconds (default 30).", **common),
     ]
 

@@ -23,7 +23,10 @@ def dumps(value: Any, *, indent: int | None = 2) -> str:
 
 
 def pluck(item: Any, key: str) -> Any:
-    """`a.b.c` lookup through nested dicts; missing parts give None."""
+    """`a.b.c` lookup through nested dicts; missing parts give None. A scalar
+    item (a list of strings) is its own `value` column."""
+    if not isinstance(item, dict) and key == "value":
+        return item
     value = item
     for part in key.split("."):
         if isinstance(value, dict):

@@ -17,6 +17,7 @@ class ExitCode(IntEnum):
     PARTIAL = 8
     TIMED_OUT = 9
     INTERRUPTED = 130
+    BROKEN_PIPE = 141  # the reader of stdout left early (`| head`), as after SIGPIPE
 
 
 class MailtrapError(Exception):
