@@ -102,7 +102,7 @@ class State:
             raise AbortedError("aborted: not confirmed")
 
     def dry_run(self, method: str, host: str, path: str, *, params: dict | None = None,
-                body: Any = None) -> None:
+                body: Any = None, headers: dict[str, str] | None = None) -> None:
         """Print the request that would be sent (token redacted) and send nothing."""
         from urllib.parse import urlencode
 
@@ -115,7 +115,9 @@ class State:
         request: dict[str, Any] = {
             "method": method.upper(),
             "url": url,
-            "headers": {"Authorization": "Bearer ***", "Content-Type": "application/json"},
+            "headers": {"Authorization": "Bearer ***", "Content-Type": "application/json",
+                        **{k: "***" if k.lower() in ("authorization", "api-token") else v
+                           for k, v in (headers or {}).items()}},
         }
         if body is not None:
             request["body"] = body

@@ -45,39 +45,61 @@ def _read_input(source: str) -> bytes:
         raise UsageError(f"cannot read --input {source}: {exc.strerror or exc}") from None
 
 
+def _page_number(params: dict[str, Any]) -> int:
+    raw = params.get("page") or 1
+    try:
+        page = int(raw)
+    except (TypeError, ValueError):
+        page = 0
+    if page < 1:
+        raise UsageError(f"page must be a number from 1, got '{raw}'")
+    return page
+
+
 def _pages(client: Any, host: str, path: str, params: dict[str, Any]) -> Iterator[Any]:
-    """Follow whichever pagination scheme the first answer shows."""
+    """Follow whichever pagination scheme the answers show (API-NOTES.md):
+    a bare array by `last_id` of its last item (sandbox messages, suppressions)
+    or by `page` when one was given or items have no id; an object by
+    `next_page_cursor` (email logs), `pagination.next_token` (campaigns) or a
+    body `last_id` (inbound, tracking opt-outs). A page seen before ends it."""
     params = dict(params)
-    page = int(params.get("page") or 1)
-    seen_first: Any = object()
+    by_page = "page" in params
+    page = _page_number(params) if by_page else 1
+    seen: set[str] = set()
     while True:
         body = client.get(host, path, params=params)
         if isinstance(body, list):
             items = body
-            if not items:
+        elif isinstance(body, dict):
+            items = next((body[k] for k in ("data", "messages") if isinstance(body.get(k), list)),
+                         None)
+            if items is None:
+                yield body
                 return
-            first = json.dumps(items[0], sort_keys=True)
-            if first == seen_first:  # the endpoint ignores ?page: stop, don't loop
-                return
-            seen_first = first
-            yield from items
-            page += 1
-            params["page"] = page
-            continue
-        if not isinstance(body, dict):
+        else:
             yield body
             return
-        items = body.get("data") if isinstance(body.get("data"), list) else None
-        if items is None:
-            yield body
+        if not items:
             return
+        mark = json.dumps([items[0], items[-1]], sort_keys=True, default=str)
+        if mark in seen:  # the endpoint ignores the cursor: stop, don't loop
+            return
+        seen.add(mark)
         yield from items
+        if isinstance(body, list):
+            last = items[-1]
+            if not by_page and isinstance(last, dict) and last.get("id") is not None:
+                params["last_id"] = last["id"]
+            else:
+                page += 1
+                params["page"] = page
+            continue
         pagination = body.get("pagination") if isinstance(body.get("pagination"), dict) else {}
         if body.get("next_page_cursor"):
             params["search_after"] = body["next_page_cursor"]
         elif pagination.get("next_token"):
             params["token"] = pagination["next_token"]
-        elif body.get("last_id") is not None and items:
+        elif body.get("last_id") is not None:
             params["last_id"] = body["last_id"]
         else:
             return
@@ -93,7 +115,8 @@ def api(
     host: Annotated[str, typer.Option(help="api|send|bulk|sandbox")] = "api",
     field: Annotated[list[str] | None, typer.Option(
         "--field", "-f", metavar="KEY=VALUE",
-        help="String field: query parameter for GET, JSON body field otherwise.")] = None,
+        help="String field: query parameter for GET, HEAD and DELETE (and with --input), "
+        "JSON body field otherwise.")] = None,
     typed_field: Annotated[list[str] | None, typer.Option(
         "--typed-field", "-F", metavar="KEY=VALUE",
         help="Like -f, but the value is parsed as JSON (numbers, true, null, objects).")] = None,
@@ -157,13 +180,15 @@ def api(
     if dry_run:
         shown = json_body if json_body is not None or body_bytes is None else \
             body_bytes.decode("utf-8", "replace")
-        state.dry_run(verb, host, target, params=params, body=shown)
+        state.dry_run(verb, host, target, params=params, body=shown, headers=headers)
         return
     client = state.client()
     out = state.out
     if paginate:
         if verb != "GET":
             raise UsageError("--paginate works with GET only")
+        if "page" in params:
+            _page_number(params)  # a bad page is a usage error before any output
         out.emit(_pages(client, host, target, params))
         return
     kwargs: dict[str, Any] = {"params": params or None, "headers": headers, "raw": True}
@@ -178,10 +203,15 @@ def api(
         return
     if "json" in ctype:
         try:
-            out.emit(response.json())
-            return
+            value = response.json()
         except ValueError:
             pass
+        else:
+            if not isinstance(value, (dict, list)) and out.mode in ("json", "jsonl"):
+                out.text(json.dumps(value, ensure_ascii=False))  # `"done"` stays JSON
+            else:
+                out.emit(value)
+            return
     if ctype.startswith("text/") or "xml" in ctype or "html" in ctype:
         out.text(response.text)
     else:

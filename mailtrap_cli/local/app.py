@@ -104,7 +104,9 @@ class LocalApp:
 
     def _dispatch(self, req: Request) -> Response:
         try:
-            handler, params = self.router.match(req.method, req.path)
+            # HEAD is answered as GET; the HTTP server and the transport drop the body.
+            method = "GET" if req.method == "HEAD" else req.method
+            handler, params = self.router.match(method, req.path)
             req.params = params
             result = handler(self, req, **params)
             if isinstance(result, Response):

@@ -62,6 +62,8 @@ class InProcessAdapter(BaseAdapter):
         if result.drop:
             raise RequestsConnectionError("Connection aborted: RemoteDisconnected",
                                           request=request)
+        if request.method == "HEAD":  # headers only, as over HTTP
+            result.body = b""
         response = RequestsResponse()
         response.status_code = result.status
         response.headers = CaseInsensitiveDict(result.headers)
