@@ -31,6 +31,16 @@ def _items(body: Any, key: str | None) -> list[Any]:
     return []
 
 
+def _advance(seen: set[Any], params: dict[str, Any], name: str, cursor: Any) -> bool:
+    """Set the next cursor; False when it was already used (no progress)."""
+    key = (name, str(cursor))
+    if key in seen:
+        return False
+    seen.add(key)
+    params[name] = cursor
+    return True
+
+
 def paginate(client: Client, host: str, path: str, *, scheme: str,
              params: dict[str, Any] | None = None, limit: int | None = None,
              all_pages: bool = False, page_size: int | None = None,
@@ -41,6 +51,7 @@ def paginate(client: Client, host: str, path: str, *, scheme: str,
         params["per_page"] = per_page
     yielded = 0
     page = int(params.get("page") or 1)
+    cursors: set[Any] = set()  # a cursor seen twice means the endpoint ignores it: stop
     while True:
         if scheme == "page":
             params["page"] = page
@@ -67,22 +78,26 @@ def paginate(client: Client, host: str, path: str, *, scheme: str,
             last = items[-1]
             if not isinstance(last, dict) or last.get(id_key) is None:
                 return
-            params["last_id"] = last[id_key]
+            if not _advance(cursors, params, "last_id", last[id_key]):
+                return
         elif scheme == "search_after":
             cursor = body.get("next_page_cursor") if isinstance(body, dict) else None
             if not cursor:
                 return
-            params["search_after"] = cursor
+            if not _advance(cursors, params, "search_after", cursor):
+                return
         elif scheme == "token":
             pagination = body.get("pagination") if isinstance(body, dict) else None
             token = pagination.get("next_token") if isinstance(pagination, dict) else None
             if not token:
                 return
-            params["token"] = token
+            if not _advance(cursors, params, "token", token):
+                return
         elif scheme == "body_last_id":
             cursor = body.get("last_id") if isinstance(body, dict) else None
             if cursor is None:
                 return
-            params["last_id"] = cursor
+            if not _advance(cursors, params, "last_id", cursor):
+                return
         else:
             raise ValueError(f"unknown pagination scheme {scheme!r}")
