@@ -50,9 +50,16 @@ def parse_since(value: str, now: datetime | None = None) -> datetime | None:
     now = now or datetime.now(timezone.utc)
     found = _DURATION.match(text)
     if found:
-        return now - timedelta(seconds=float(found.group(1)) * _UNITS[found.group(2).lower()])
+        try:
+            return now - timedelta(seconds=float(found.group(1)) * _UNITS[found.group(2).lower()])
+        except OverflowError:
+            raise ValueError(f"'{value}' is out of range") from None
     if re.fullmatch(r"\d{9,}(\.\d+)?", text):
-        return datetime.fromtimestamp(float(text), timezone.utc)
+        try:
+            return datetime.fromtimestamp(float(text), timezone.utc)
+        except (ValueError, OverflowError, OSError):
+            raise ValueError(f"'{value}' is out of range: Unix seconds, not milliseconds "
+                             "(1795000000, not 1795000000000)") from None
     try:
         when = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:

@@ -176,3 +176,12 @@ def test_email_username_reset_gives_a_new_username_and_dry_run_sends_nothing(cli
     assert result.json()["password"] == "********"
     missing = cli("sandbox", "sandboxes", "email-username", "reset", "999")
     assert missing.code == 5
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999", "1795000000000", "9" * 400,
+                                   "3000000d", "99999999999d", "1" + "0" * 40 + "s"])
+def test_wait_since_out_of_range_numbers_are_usage_errors(cli, server, value):
+    result = cli("sandbox", "messages", "wait", "--since", value, "--timeout", "0")
+    assert result.code == 2, result
+    assert result.stderr.startswith(f"error: --since: '{value}' is out of range")
+    assert server.requests(path="/api/sandboxes/1/messages") == []
