@@ -18,7 +18,8 @@ def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Address to bind (loopback unless --allow-remote).")]
     = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="HTTP port (0 picks a free one).")] = 8025,
+    port: Annotated[int, typer.Option(min=0, max=65535,
+                                      help="HTTP port (0 picks a free one).")] = 8025,
     db: Annotated[str | None, typer.Option(
         metavar="PATH", help="SQLite file, or :memory:. Default: the same file the "
         "`local` profile uses in-process.")] = None,
@@ -54,17 +55,18 @@ def serve(
     if not is_loopback(host) and not allow_remote:
         raise UsageError(f"refusing to bind {host}: the built-in server accepts any token",
                          hint="bind 127.0.0.1, or pass --allow-remote if you mean it")
-    from mailtrap_cli.local.app import LocalApp
+    from mailtrap_cli.local.transport import open_app
 
     path = db or str(default_db())
-    app_ = LocalApp(path)
+    app_ = open_app(path, "--db")
     try:
         httpd = make_server(app_, host, port, verbose=verbose)
     except OSError as exc:
         app_.close()
-        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-    bound_host, bound_port = httpd.server_address[:2]
-    url = f"http://{bound_host}:{bound_port}"
+        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}",
+                         hint="another server may hold it: pick another --port (0 = any free)"
+                         ) from None
+    url = httpd.url
     smtp = None
     if not no_smtp:
         from mailtrap_cli.local.smtp import SmtpListener

@@ -51,9 +51,13 @@ class LocalApp:
             schema = getattr(module, "SCHEMA", None)
             if schema:
                 self.store.script(schema)
+        # One write transaction for every seed: processes opening a new database
+        # file at once (the server and in-process CLI runs) seed it only once.
+        with self.store.tx():
+            for module in modules:
+                if hasattr(module, "seed"):
+                    module.seed(self.store)
         for module in modules:
-            if hasattr(module, "seed"):
-                module.seed(self.store)
             if hasattr(module, "register"):
                 module.register(self.router)
 

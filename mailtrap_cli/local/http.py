@@ -52,11 +52,25 @@ class LocalServer(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 128
 
+    @property
+    def url(self) -> str:
+        return server_url(self)
+
+
+class LocalServer6(LocalServer):
+    address_family = socket.AF_INET6
+
 
 def make_server(app: LocalApp, host: str = "127.0.0.1", port: int = 0, *,
                 verbose: bool = False) -> LocalServer:
     handler = type("Handler", (_Handler,), {"app": app, "verbose": verbose})
-    return LocalServer((host, port), handler)
+    cls = LocalServer6 if ":" in host else LocalServer  # ::1 needs an IPv6 socket
+    return cls((host, port), handler)
+
+
+def server_url(httpd: LocalServer) -> str:
+    host, port = httpd.server_address[:2]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 class RunningServer:
@@ -73,7 +87,7 @@ class RunningServer:
             self.smtp = SmtpListener(self.app, host, 0).start()
         self.httpd = make_server(self.app, host, port)
         self.host, self.port = self.httpd.server_address[:2]
-        self.url = f"http://{self.host}:{self.port}"
+        self.url = self.httpd.url
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True,
                                        kwargs={"poll_interval": 0.05})
         self.thread.start()

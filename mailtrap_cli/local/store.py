@@ -37,8 +37,12 @@ class Store:
 
     @contextmanager
     def tx(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction; rolled back when the block raises."""
+        """A write transaction; rolled back when the block raises. Inside another
+        one it joins it (the outer block commits or rolls back)."""
         with self.lock:
+            if self.conn.in_transaction:
+                yield self.conn
+                return
             self.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self.conn

@@ -33,13 +33,26 @@ def default_db() -> Path:
     return data_dir() / "local.sqlite3"
 
 
-def app_for(db: str | Path | None = None) -> Any:
+def open_app(path: str, what: str = "MAILTRAP_LOCAL_DB") -> Any:
+    """A LocalApp over `path`; a path that cannot hold the database is a usage error."""
+    import sqlite3
+
+    from mailtrap_cli.api.errors import UsageError
     from mailtrap_cli.local.app import LocalApp
 
+    try:
+        return LocalApp(path)
+    except (OSError, sqlite3.DatabaseError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise UsageError(f"cannot open the built-in server's database {path} ({what}): {reason}",
+                         hint="give a file path in a writable folder, or :memory:") from None
+
+
+def app_for(db: str | Path | None = None) -> Any:
     key = str(db or default_db())
     with _lock:
         if key not in _apps:
-            _apps[key] = LocalApp(key)
+            _apps[key] = open_app(key)
         return _apps[key]
 
 
