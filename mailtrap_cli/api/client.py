@@ -168,6 +168,10 @@ class Client:
         if "json" in ctype or ctype.startswith("text/"):
             text = response.text
             lines.append("< " + (text if len(text) <= 2000 else text[:2000] + "…"))
+        elif response.headers.get("Content-Length", "0") != "0":
+            # Binary: its size only (read from the header, so a stream stays unread).
+            size = response.headers["Content-Length"]
+            lines.append(f"< [{size} bytes {ctype or 'without a type'}]")
         self._log("\n".join(lines))
 
     # -- the one request path ---------------------------------------------

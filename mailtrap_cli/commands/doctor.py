@@ -77,6 +77,12 @@ def check_token(report: Report, state: Any, settings: config.Settings) -> None:
                    LOGIN_HINT, ExitCode.AUTH)
         report.add("token accepted", "skip", "no token to check")
         return
+    malformed = token_problem(settings.token)
+    if malformed:
+        report.add("token present", "fail", f"{mask(settings.token)} from "
+                   f"{settings.token_source}: {malformed}", LOGIN_HINT, ExitCode.AUTH)
+        report.add("token accepted", "skip", "no usable token to check")
+        return
     report.add("token present", "ok", f"{mask(settings.token)} from {settings.token_source}")
     probe = probe_token(state, settings.token, settings.hosts, attempts=1,
                         timeout=_timeout(state))
@@ -99,6 +105,17 @@ def check_token(report: Report, state: Any, settings: config.Settings) -> None:
                    ExitCode.ERROR)
 
 
+def token_problem(token: str) -> str | None:
+    """Why a token cannot go into a header (Client refuses it), else None."""
+    from mailtrap_cli.api.client import Client
+
+    try:
+        Client(token, {}).close()
+    except MailtrapError as err:
+        return err.message
+    return None
+
+
 def _timeout(state: Any) -> float:
     return state.timeout or 10.0
 
@@ -110,8 +127,11 @@ def check_hosts(report: Report, state: Any, settings: config.Settings) -> list[t
     from mailtrap_cli.api.health import ping
     from mailtrap_cli.commands.profiles import make_client
 
+    # Reachability needs no token; a malformed one is reported by check_token.
+    token = None if token_problem(settings.token or "") else settings.token
+
     def one(host: str) -> tuple[str, Any]:
-        client = make_client(state, settings.token, settings.hosts, attempts=1,
+        client = make_client(state, token, settings.hosts, attempts=1,
                              timeout=_timeout(state))
         try:
             result = ping(client, host)

@@ -83,7 +83,8 @@ def probe_token(state: Any, token: str | None, hosts: dict[str, str], *,
         body = list_accounts(client)
     except AuthError as err:
         kind = "forbidden" if err.status == 403 else "rejected"
-        return Probe(kind, f"HTTP {err.status}: {_why(err)}", error=err)
+        detail = f"HTTP {err.status}: {_why(err)}" if err.status else err.message
+        return Probe(kind, detail, error=err)
     except NetworkError as err:
         return Probe("unreachable", err.message, error=err)
     except MailtrapError as err:
