@@ -185,3 +185,13 @@ def test_wait_since_out_of_range_numbers_are_usage_errors(cli, server, value):
     assert result.code == 2, result
     assert result.stderr.startswith(f"error: --since: '{value}' is out of range")
     assert server.requests(path="/api/sandboxes/1/messages") == []
+
+
+@pytest.mark.parametrize("args", [
+    ("messages", "wait", "--timeout", "nan"), ("messages", "wait", "--interval", "nan"),
+    ("smtp-test", "--timeout", "nan"), ("smtp-test", "--timeout", "inf")])
+def test_nan_and_infinite_waits_are_usage_errors(cli, server, args):
+    result = cli("sandbox", *args)
+    assert result.code == 2, result
+    assert result.stderr.startswith("error: ")
+    assert "unexpected" not in result.stderr

@@ -53,6 +53,8 @@ def smtp_test(
     from mailtrap_cli.config import LOCAL_INPROCESS_URL
 
     state = get_state(ctx)
+    if not 0 < timeout < 1e9:  # NaN and inf pass click's range check
+        raise UsageError(f"--timeout must be a number of seconds, got {timeout:g}")
     settings = state.settings
     sandbox_id = resolve_id(state, "sandbox_id", sandbox, "--sandbox")
     if settings.is_local and settings.hosts["api"].startswith(LOCAL_INPROCESS_URL):

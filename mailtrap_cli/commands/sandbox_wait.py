@@ -70,6 +70,9 @@ def wait(
     from mailtrap_cli.api import messages
 
     state = get_state(ctx)
+    for name, value in (("--timeout", timeout), ("--interval", interval)):
+        if value != value:  # NaN passes click's range check
+            raise UsageError(f"{name} must be a number of seconds, got nan")
     sid = resolve_id(state, "sandbox_id", sandbox, "--sandbox")
     try:
         pattern = re.compile(subject_regex) if subject_regex is not None else None
