@@ -33,6 +33,12 @@ def _check_output(ctx: Any, param: Any, value: Any) -> Any:
     return _store(ctx, param, value)
 
 
+def _check_profile(ctx: Any, param: Any, value: Any) -> Any:
+    if value is not None and not value.strip():
+        raise typer.BadParameter("empty profile name")
+    return _store(ctx, param, value)
+
+
 def _check_timeout(ctx: Any, param: Any, value: Any) -> Any:
     import math
 
@@ -61,7 +67,7 @@ def global_params() -> list[Any]:
     common = {"expose_value": False, "rich_help_panel": GLOBAL_PANEL}
     return [
         TyperOption(param_decls=["--profile", "-p", "profile"], type=str, default=None,
-                    callback=_store, metavar="NAME", autocompletion=complete_profile,
+                    callback=_check_profile, metavar="NAME", autocompletion=complete_profile,
                     help="Profile to use (env MAILTRAP_PROFILE; `local` = built-in server).",
                     **common),
         TyperOption(param_decls=["--output", "-o", "output"], type=str, default=None,

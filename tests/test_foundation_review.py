@@ -487,3 +487,17 @@ def test_debug_says_how_big_a_binary_body_is(cli, server):
     assert result.code == 0, result
     assert result.stdout_bytes == b"\x00\x01" * 50
     assert "< [100 bytes application/octet-stream]" in result.stderr
+
+
+# -- small usage slips ------------------------------------------------------------
+def test_empty_profile_name_is_a_usage_error(cli_raw, isolated):
+    result = cli_raw("-p", "", "config", "set", "sandbox_id", "3")
+    _clean_error(result, 2)
+    assert not (isolated / "config" / "config.toml").exists()
+
+
+def test_api_with_a_method_and_no_path_is_a_usage_error(cli, server):
+    result = cli("api", "GET")
+    _clean_error(result, 2)
+    assert "PATH" in result.stderr
+    assert server.requests(path="/GET") == []

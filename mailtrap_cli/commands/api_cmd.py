@@ -143,6 +143,9 @@ def api(
     state = get_state(ctx)
     if path is None:
         target = method_or_path
+        if target.upper() in METHODS and not method:
+            raise UsageError(f"missing PATH after {target}",
+                             hint="e.g. `mailtrap api GET /api/accounts`")
     else:
         if method:
             raise UsageError("give the method either as an argument or with -X, not both")
