@@ -195,3 +195,24 @@ def test_nan_and_infinite_waits_are_usage_errors(cli, server, args):
     assert result.code == 2, result
     assert result.stderr.startswith("error: ")
     assert "unexpected" not in result.stderr
+
+
+HUGE = "99999999999999999999"   # more than SQLite's 64-bit integers
+
+
+@pytest.mark.parametrize("args", [
+    ("messages", "get", HUGE), ("messages", "delete", HUGE, "--yes"),
+    ("messages", "list", "--sandbox", HUGE), ("attachments", "list", HUGE),
+    ("sandboxes", "get", HUGE), ("projects", "get", HUGE)])
+def test_ids_beyond_64_bits_are_not_found_not_a_dropped_connection(cli, server, args):
+    result = cli("sandbox", *args)
+    assert result.code == 5, result
+    assert "retry" not in result.stderr
+
+
+@pytest.mark.parametrize("flag", ["--last-id", "--page"])
+def test_list_cursor_beyond_64_bits_is_answered(cli, server, flag):
+    store(server, make_message())
+    result = cli("sandbox", "messages", "list", flag, HUGE, "-o", "json")
+    assert result.code == 0, result
+    assert len(result.json()) == (1 if flag == "--last-id" else 0)

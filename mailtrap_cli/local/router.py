@@ -119,7 +119,8 @@ class Response:
 
 Handler = Callable[..., Any]
 _PARAM = re.compile(r"\{(\w+)(?::(int|str|path))?\}")
-_KINDS = {"int": (r"\d+", int), "str": (r"[^/]+", str), "path": (r".+", str)}
+# An {id:int} longer than 18 digits cannot be a stored (64-bit) id: 404, not an overflow.
+_KINDS = {"int": (r"\d{1,18}", int), "str": (r"[^/]+", str), "path": (r".+", str)}
 
 
 class Router:

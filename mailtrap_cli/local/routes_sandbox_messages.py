@@ -34,6 +34,7 @@ CREATE TABLE IF NOT EXISTS message_forwards (
 );
 """
 PAGE_SIZE = 30
+MAX_ID = 2**63 - 1
 CLIENT_IP = "127.0.0.1"
 # Where `*_path` fields point: "sandbox" (/api/sandboxes/...) or "parts"
 # (/api/testing_message_parts/..., as upstream often answers). Tests switch it
@@ -152,9 +153,11 @@ def list_messages(app: Any, req: Request, sandbox_id: int) -> list[dict[str, Any
     offset = 0
     if last_id is not None:  # overrides page, as the spec says
         where.append("id < ?")
-        args.append(last_id)
+        args.append(min(last_id, MAX_ID))   # SQLite integers are 64-bit
     else:
         offset = (page - 1) * PAGE_SIZE
+        if offset > MAX_ID:
+            return []
     rows = app.store.all(f"SELECT * FROM messages WHERE {' AND '.join(where)} "  # noqa: S608
                          "ORDER BY id DESC LIMIT ? OFFSET ?", (*args, PAGE_SIZE, offset))
     return [message_object(row) for row in rows]
