@@ -501,3 +501,14 @@ def test_api_with_a_method_and_no_path_is_a_usage_error(cli, server):
     _clean_error(result, 2)
     assert "PATH" in result.stderr
     assert server.requests(path="/GET") == []
+
+
+def test_doctor_warns_about_unknown_keys(cli_raw, isolated, server):
+    _write_config(isolated, 'colour = "x"\n[profiles.local]\nsandbox-id = 3\n')
+    result = cli_raw("doctor", "-o", "json", env={"MAILTRAP_PROFILE": "local",
+                                                  "MAILTRAP_BASE_URL": server.url})
+    assert result.code == 0, result
+    checks = {c["check"]: c for c in result.json()}
+    assert checks["config file"]["status"] == "warn"
+    assert "profiles.local.sandbox-id" in checks["config file"]["detail"]
+    assert "colour" in checks["config file"]["detail"]

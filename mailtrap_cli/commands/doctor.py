@@ -51,10 +51,19 @@ def check_config(report: Report) -> dict[str, Any]:
         report.add("config file", "ok", f"none at {path} (environment and defaults only)",
                    None)
         return data
+    unknown = [key for key in data if key not in ("default_profile", "profiles")]
+    unknown += [f"profiles.{name}.{key}" for name, table in data.get("profiles", {}).items()
+                for key in table if key not in config.PROFILE_KEYS]
     mode = path.stat().st_mode & 0o777
+    problems, fixes = [], []
     if mode & 0o077:
-        report.add("config file", "warn", f"{path} is readable by others ({oct(mode)})",
-                   f"chmod 600 {path}")
+        problems.append(f"{path} is readable by others ({oct(mode)})")
+        fixes.append(f"chmod 600 {path}")
+    if unknown:
+        problems.append(f"{path}: unknown key(s), ignored: " + ", ".join(unknown))
+        fixes.append("keys: " + ", ".join(config.PROFILE_KEYS))
+    if problems:
+        report.add("config file", "warn", "; ".join(problems), "; ".join(fixes))
     else:
         report.add("config file", "ok", f"{path} is valid")
     return data
