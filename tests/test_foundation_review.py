@@ -512,3 +512,10 @@ def test_doctor_warns_about_unknown_keys(cli_raw, isolated, server):
     assert checks["config file"]["status"] == "warn"
     assert "profiles.local.sandbox-id" in checks["config file"]["detail"]
     assert "colour" in checks["config file"]["detail"]
+
+
+@pytest.mark.parametrize("url", ["http://a b", "http://host:port", "http://"])
+def test_config_set_refuses_a_url_later_commands_would_refuse(cli_raw, isolated, url):
+    result = cli_raw("config", "set", "base_url", url)
+    _clean_error(result, 2)
+    assert not (isolated / "config" / "config.toml").exists()

@@ -128,12 +128,7 @@ def parse_value(key: str, value: str) -> Any:
             raise UsageError(f"{key} must be a positive number, got '{value}'")
         return int(value)
     if key in URL_KEYS:
-        from urllib.parse import urlsplit
-
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise UsageError(f"{key} must be an http(s) URL, got '{value}'",
-                             hint="e.g. http://127.0.0.1:8025")
+        config.check_url(value, key)  # the same rule as when the profile is read
         return value.rstrip("/")
     if key == "output" and value not in OUTPUT_CHOICES:
         raise UsageError(f"output must be one of {', '.join(OUTPUT_CHOICES)}, got '{value}'")
