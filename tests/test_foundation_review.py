@@ -519,3 +519,19 @@ def test_config_set_refuses_a_url_later_commands_would_refuse(cli_raw, isolated,
     result = cli_raw("config", "set", "base_url", url)
     _clean_error(result, 2)
     assert not (isolated / "config" / "config.toml").exists()
+
+
+def test_in_process_latency_beyond_the_timeout_is_a_read_timeout(cli_raw):
+    from mailtrap_cli.local.transport import app_for, default_db
+
+    app = app_for(default_db())
+    app.limits.latency = 0.3
+    try:
+        env = {"MAILTRAP_PROFILE": "local", "MAILTRAP_RETRY_ATTEMPTS": "1"}
+        result = cli_raw("api", ACCOUNTS, "--timeout", "0.1", env=env)
+        _clean_error(result, 7)
+        assert "read timeout" in result.stderr
+        ok = cli_raw("api", ACCOUNTS, "--timeout", "5", env=env)
+        assert ok.code == 0, ok
+    finally:
+        app.limits.latency = 0

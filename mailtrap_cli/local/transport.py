@@ -15,6 +15,7 @@ from typing import Any
 
 from requests.adapters import BaseAdapter
 from requests.exceptions import ConnectionError as RequestsConnectionError
+from requests.exceptions import ReadTimeout
 from requests.models import Response as RequestsResponse
 from requests.structures import CaseInsensitiveDict
 
@@ -71,7 +72,14 @@ class InProcessAdapter(BaseAdapter):
         parts = urlsplit(request.url)
         target = parts.path + (f"?{parts.query}" if parts.query else "")
         req = Request.build(request.method, target, dict(request.headers), body)
-        result = app_for(self.db).handle(req)
+        app = app_for(self.db)
+        result = app.handle(req)
+        read_timeout = timeout[1] if isinstance(timeout, tuple) else timeout
+        if read_timeout and app.limits.latency > read_timeout \
+                and not req.path.startswith("/_local/"):
+            # As over HTTP: the work is done, the answer comes too late.
+            raise ReadTimeout(f"Read timed out. (read timeout={read_timeout})",
+                              request=request)
         if result.drop:
             raise RequestsConnectionError("Connection aborted: RemoteDisconnected",
                                           request=request)
