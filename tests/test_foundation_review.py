@@ -535,3 +535,17 @@ def test_in_process_latency_beyond_the_timeout_is_a_read_timeout(cli_raw):
         assert ok.code == 0, ok
     finally:
         app.limits.latency = 0
+
+
+@pytest.mark.no_spec_check
+def test_api_input_bytes_are_sent_as_given(cli, server, tmp_path):
+    seen: list[Any] = []
+    server.app.observers.append(lambda req, response: seen.append(
+        (req.body, req.headers.get("content-type"))))
+    body = b'{"subject":  "x",\n "n": NaN}'
+    (tmp_path / "body.json").write_bytes(body)
+    result = cli("api", "POST", "/api/send/1", "--host", "sandbox", "--input",
+                 str(tmp_path / "body.json"))
+    assert result.code == 1, result  # the server refuses it; the CLI does not choke on it
+    assert "unexpected" not in result.stderr
+    assert seen == [(body, "application/json")]

@@ -195,10 +195,13 @@ def api(
         out.emit(_pages(client, host, target, params))
         return
     kwargs: dict[str, Any] = {"params": params or None, "headers": headers, "raw": True}
-    if json_body is not None:
-        kwargs["json"] = json_body
-    elif body_bytes is not None:
+    if body_bytes is not None:
+        # --input goes out byte for byte; JSON is labelled as such unless -H says otherwise.
         kwargs["data"] = body_bytes
+        if json_body is not None and not any(k.lower() == "content-type" for k in headers):
+            headers["Content-Type"] = "application/json"
+    elif json_body is not None:
+        kwargs["json"] = json_body
     response = client.request(verb, host, target, **kwargs)
     ctype = response.headers.get("Content-Type", "")
     if not response.content:
