@@ -216,3 +216,11 @@ def test_list_cursor_beyond_64_bits_is_answered(cli, server, flag):
     result = cli("sandbox", "messages", "list", flag, HUGE, "-o", "json")
     assert result.code == 0, result
     assert len(result.json()) == (1 if flag == "--last-id" else 0)
+
+
+def test_sandboxes_create_help_states_the_name_length_it_enforces(cli, server):
+    help_text = cli("sandbox", "sandboxes", "create", "--help").stdout
+    assert "1-100 characters" in help_text
+    assert cli("sandbox", "sandboxes", "create", "Q", "--project", "1").code == 0
+    too_long = cli("sandbox", "sandboxes", "create", "x" * 101, "--project", "1")
+    assert too_long.code == 2 and "1-100 characters" in too_long.stderr

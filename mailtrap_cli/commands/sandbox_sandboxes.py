@@ -79,7 +79,7 @@ def get(ctx: typer.Context, sandbox_id: SandboxArg = None,
 @app.command()
 def create(ctx: typer.Context,
            name: Annotated[str, typer.Argument(metavar="NAME",
-                                               help="Sandbox name (2-100 characters).")],
+                                               help="Sandbox name (1-100 characters).")],
            project: ProjectOpt = None, dry_run: DryRunOpt = False,
            show_password: ShowPasswordOpt = False) -> None:
     """Create a sandbox in a project (--project, else the profile's project_id).
