@@ -549,3 +549,60 @@ def test_api_input_bytes_are_sent_as_given(cli, server, tmp_path):
     assert result.code == 1, result  # the server refuses it; the CLI does not choke on it
     assert "unexpected" not in result.stderr
     assert seen == [(body, "application/json")]
+
+
+# -- the local profile with and without a running server: one database --------------
+@pytest.mark.slow
+def test_server_and_in_process_runs_share_one_database(run_mailtrap, isolated):
+    import re
+    import signal
+    from concurrent.futures import ThreadPoolExecutor
+
+    env = {**os.environ, "MAILTRAP_PROFILE": "local"}
+    proc = subprocess.Popen([sys.executable, "-m", "mailtrap_cli", "local", "serve",
+                             "--port", "0", "--no-smtp"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stderr.readline()
+        url = re.search(r"on (http://\S+) ", line).group(1)
+        via_server = {"MAILTRAP_BASE_URL": url}
+
+        def send(i: int) -> int:
+            extra = via_server if i % 2 else {}
+            return run_mailtrap("api", "POST", "/api/send/1", "--host", "sandbox",
+                                "-F", 'from={"email": "a@example.com"}',
+                                "-F", f'to=[{{"email": "r{i}@example.com"}}]',
+                                "-f", f"subject=both {i}", "-f", "text=x",
+                                env={"MAILTRAP_PROFILE": "local", **extra}).code
+
+        with ThreadPoolExecutor(4) as pool:
+            assert list(pool.map(send, range(6))) == [0] * 6
+        for extra in ({}, via_server):
+            listed = run_mailtrap("sandbox", "messages", "list", "--all", "-o", "json",
+                                  env={"MAILTRAP_PROFILE": "local", **extra})
+            assert listed.code == 0, listed
+            subjects = {m["subject"] for m in json.loads(listed.stdout)}
+            assert {f"both {i}" for i in range(6)} <= subjects
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=10)
+
+
+def test_serve_on_a_taken_port_exits_2_with_a_hint(run_mailtrap):
+    import socket
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        result = run_mailtrap("local", "serve", "--port", str(port), "--no-smtp", timeout=20)
+    assert result.code == 2, result
+    assert result.stderr.startswith(f"error: cannot listen on 127.0.0.1:{port}")
+    assert "--port" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.1", "example.com"])
+def test_serve_refuses_non_loopback_without_allow_remote(cli_raw, host):
+    result = cli_raw("local", "serve", "--host", host, "--port", "0", "--no-smtp")
+    _clean_error(result, 2)
+    assert "--allow-remote" in result.stderr
