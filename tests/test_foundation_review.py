@@ -606,3 +606,13 @@ def test_serve_refuses_non_loopback_without_allow_remote(cli_raw, host):
     result = cli_raw("local", "serve", "--host", host, "--port", "0", "--no-smtp")
     _clean_error(result, 2)
     assert "--allow-remote" in result.stderr
+
+
+def test_debug_truncation_never_leaves_part_of_the_token(cli, server):
+    token = "Qz7Wp" + "k" * 27
+    body_start = len('{"subject": "') + 1970 + len('", "note": "')
+    assert body_start < 2000 < body_start + len(token)
+    result = cli("api", "POST", "/api/send/1", "--host", "sandbox", "-f", "subject=" + "x" * 1970,
+                 "-f", "note=" + token, "--debug", env={"MAILTRAP_API_TOKEN": token})
+    assert "Qz7Wp" not in result.stderr
+    assert "Qz7Wp" not in result.stdout

@@ -155,6 +155,7 @@ class Client:
             if isinstance(body, bytes):
                 body = body.decode("utf-8", "replace")
             if isinstance(body, str):
+                body = self.redact(body)  # before cutting, so no part of the token is left
                 lines.append("> " + (body if len(body) <= 2000 else body[:2000] + "…"))
         self._log("\n".join(lines))
 
@@ -166,7 +167,7 @@ class Client:
             lines.append(f"< {key}: {value}")
         ctype = response.headers.get("Content-Type", "")
         if "json" in ctype or ctype.startswith("text/"):
-            text = response.text
+            text = self.redact(response.text)
             lines.append("< " + (text if len(text) <= 2000 else text[:2000] + "…"))
         elif response.headers.get("Content-Length", "0") != "0":
             # Binary: its size only (read from the header, so a stream stays unread).
