@@ -616,3 +616,10 @@ def test_debug_truncation_never_leaves_part_of_the_token(cli, server):
                  "-f", "note=" + token, "--debug", env={"MAILTRAP_API_TOKEN": token})
     assert "Qz7Wp" not in result.stderr
     assert "Qz7Wp" not in result.stdout
+
+
+@pytest.mark.parametrize("header", ["X-A: b\nc", "Bad Name: v", "X-B: v\r\nInjected: 1"])
+def test_api_header_that_cannot_be_sent_is_a_usage_error(cli, server, header):
+    result = cli("api", ACCOUNTS, "-H", header)
+    _clean_error(result, 2)
+    assert server.requests(path=ACCOUNTS) == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -164,6 +165,9 @@ def api(
         key, sep, value = item.partition(":")
         if not sep or not key.strip():
             raise UsageError(f"-H {item!r}: expected 'Key: value'")
+        if not re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", key.strip()) \
+                or any(c in value.strip() for c in "\r\n\0"):
+            raise UsageError(f"-H {item!r}: a header name is one word and its value one line")
         headers[key.strip()] = value.strip()
 
     params: dict[str, Any] = {}
