@@ -623,3 +623,11 @@ def test_api_header_that_cannot_be_sent_is_a_usage_error(cli, server, header):
     result = cli("api", ACCOUNTS, "-H", header)
     _clean_error(result, 2)
     assert server.requests(path=ACCOUNTS) == []
+
+
+def test_mailtrap_output_auto_beats_the_profile_output(cli, isolated):
+    _write_config(isolated, '[profiles.local]\noutput = "tsv"\n')
+    assert cli("api", ACCOUNTS).stdout.startswith("id\t")  # the profile's default applies
+    result = cli("api", ACCOUNTS, env={"MAILTRAP_OUTPUT": "auto"})
+    assert result.code == 0, result
+    assert result.json()[0]["id"] == 1  # env > profile: auto, i.e. JSON when piped
