@@ -631,3 +631,52 @@ def test_mailtrap_output_auto_beats_the_profile_output(cli, isolated):
     result = cli("api", ACCOUNTS, env={"MAILTRAP_OUTPUT": "auto"})
     assert result.code == 0, result
     assert result.json()[0]["id"] == 1  # env > profile: auto, i.e. JSON when piped
+
+
+# -- the built-in server's HTTP edge ----------------------------------------------------
+def _raw_http(server, data: bytes) -> bytes:
+    import socket
+
+    host, port = server.running.host, server.running.port
+    with socket.create_connection((host, port), timeout=5) as sock:
+        sock.sendall(data)
+        sock.shutdown(socket.SHUT_WR)
+        chunks = []
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_server_reads_a_chunked_request_body(server):
+    body = json.dumps({"from": {"email": "a@example.com"}, "to": [{"email": "b@example.com"}],
+                       "subject": "chunked", "text": "x"}).encode()
+    chunked = b"".join(b"%x\r\n%s\r\n" % (len(part), part) for part in (body[:10], body[10:]))
+    answer = _raw_http(server, b"POST /api/send/1 HTTP/1.1\r\nHost: x\r\n"
+                       b"Authorization: Bearer t\r\nContent-Type: application/json\r\n"
+                       b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+                       + chunked + b"0\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 200"), answer[:300]
+    assert b'"success": true' in answer
+    assert answer.count(b"HTTP/1.1") == 1
+
+
+@pytest.mark.no_spec_check
+@pytest.mark.parametrize("length", [b"abc", b"-5"])
+def test_server_answers_400_to_a_bad_content_length(server, capfd, length):
+    answer = _raw_http(server, b"POST /api/send/1 HTTP/1.1\r\nHost: x\r\n"
+                       b"Authorization: Bearer t\r\nContent-Length: " + length + b"\r\n"
+                       b"Connection: close\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 400"), answer[:300]
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def test_server_is_quiet_when_a_client_leaves_mid_answer(server, capfd):
+    for exc in (BrokenPipeError(32, "Broken pipe"), ConnectionResetError(104, "reset")):
+        try:
+            raise exc
+        except OSError:
+            server.running.httpd.handle_error(None, ("127.0.0.1", 1))
+    assert capfd.readouterr().err == ""

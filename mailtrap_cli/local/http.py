@@ -22,11 +22,38 @@ class _Handler(BaseHTTPRequestHandler):
     app: LocalApp
     verbose = False
 
+    def _read_body(self) -> bytes | None:
+        """The request body (Content-Length or chunked); None when it cannot be read."""
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            parts = []
+            while True:
+                size_line = self.rfile.readline(1024).split(b";")[0].strip()
+                try:
+                    size = int(size_line, 16)
+                except ValueError:
+                    return None
+                if size == 0:
+                    while self.rfile.readline(1024).strip():  # trailers
+                        pass
+                    return b"".join(parts)
+                parts.append(self.rfile.read(size))
+                self.rfile.readline(1024)  # the CRLF after each chunk
+        raw = (self.headers.get("Content-Length") or "0").strip()
+        if not raw.isdigit():
+            return None
+        length = int(raw)
+        return self.rfile.read(length) if length else b""
+
     def _serve(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        req = Request.build(self.command, self.path, dict(self.headers.items()), body)
-        response = self.app.handle(req)
+        body = self._read_body()
+        if body is None:
+            self.close_connection = True
+            from mailtrap_cli.local.router import Response
+
+            response = Response.of({"errors": "Bad Request: unreadable body length"}, 400)
+        else:
+            req = Request.build(self.command, self.path, dict(self.headers.items()), body)
+            response = self.app.handle(req)
         if response.drop:
             self.close_connection = True
             with contextlib.suppress(OSError):
@@ -55,6 +82,12 @@ class LocalServer(ThreadingHTTPServer):
     @property
     def url(self) -> str:
         return server_url(self)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that leaves mid-answer (`mailtrap ... | head`) is not a server error.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 class LocalServer6(LocalServer):
