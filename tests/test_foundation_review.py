@@ -680,3 +680,21 @@ def test_server_is_quiet_when_a_client_leaves_mid_answer(server, capfd):
         except OSError:
             server.running.httpd.handle_error(None, ("127.0.0.1", 1))
     assert capfd.readouterr().err == ""
+
+
+def test_serve_stops_cleanly_on_sigterm(tmp_path):
+    import signal
+
+    env = {**os.environ, "MAILTRAP_LOCAL_DB": str(tmp_path / "term.sqlite3")}
+    proc = subprocess.Popen([sys.executable, "-m", "mailtrap_cli", "local", "serve",
+                             "--port", "0", "--no-smtp"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines = []
+    while not any("press Ctrl-C" in line for line in lines):
+        line = proc.stderr.readline()
+        assert line, f"server exited: {''.join(lines)}"
+        lines.append(line)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=10)
+    assert proc.returncode == 0, err
+    assert "stopped" in err and "Traceback" not in err

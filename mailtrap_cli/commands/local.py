@@ -84,6 +84,12 @@ def serve(
                 httpd.server_close()
                 app_.close()
                 raise UsageError(reason, hint="pick another --smtp-port, or --no-smtp") from None
+    import signal
+
+    def _terminate(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt  # `kill`, `docker stop`: the same clean stop as Ctrl-C
+
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         # Inside the try: a Ctrl-C right after the banner is still a clean stop.
         out.info(f"mailtrap local server on {url} (db: {path})")
