@@ -9,11 +9,19 @@ import sys
 
 
 def main() -> None:
+    try:
+        _fast_paths()
+    except BrokenPipeError:  # `mailtrap --version | true`: quiet, as app.main does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(141)
+
+
+def _fast_paths() -> None:
     if sys.argv[1:] == ["--version"]:
         from mailtrap_cli import __version__
 
-        print(f"mailtrap-cli {__version__}")
-        return
+        print(f"mailtrap-cli {__version__}", flush=True)
+        sys.exit(0)
     if "_MAILTRAP_COMPLETE" in os.environ:
         from mailtrap_cli.fast_complete import answer
 

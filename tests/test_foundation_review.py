@@ -698,3 +698,17 @@ def test_serve_stops_cleanly_on_sigterm(tmp_path):
     _, err = proc.communicate(timeout=10)
     assert proc.returncode == 0, err
     assert "stopped" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--help"], ["completion", "bash"],
+                                  ["-p", "local", "api", ACCOUNTS]])
+def test_closed_stdout_is_quiet_exit_141(args):
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before anything is written
+    try:
+        proc = subprocess.run([sys.executable, "-m", "mailtrap_cli", *args], stdout=write_end,
+                              stderr=subprocess.PIPE, timeout=60)
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 141, proc.stderr.decode()
+    assert proc.stderr == b""
