@@ -91,7 +91,7 @@ def load_file(path: Path | None = None) -> dict[str, Any]:
     except OSError as exc:
         raise ConfigError(f"cannot read config file {path}: {exc.strerror or exc}") from None
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        data = tomllib.loads(raw.decode("utf-8-sig"))  # a BOM from a Windows editor is fine
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(
             f"config file {path} is not valid TOML: {exc}",
@@ -135,6 +135,9 @@ def save_file(data: dict[str, Any], path: Path | None = None) -> Path:
     import tomli_w
 
     path = path or config_path()
+    linked = path.is_symlink()
+    if linked:  # a dotfiles link: update the file it points to, keep the link
+        path = path.resolve()
     folder = path.parent
     try:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -142,8 +145,9 @@ def save_file(data: dict[str, Any], path: Path | None = None) -> Path:
         raise ConfigError(f"cannot write config file {path}: {exc.strerror or exc}",
                           hint="check the folder's permissions, or set MAILTRAP_CONFIG_DIR"
                           ) from None
-    with contextlib.suppress(OSError):
-        os.chmod(folder, 0o700)
+    if not linked:  # the folder of a linked file is the user's own business
+        with contextlib.suppress(OSError):
+            os.chmod(folder, 0o700)
     tmp = folder / f".{path.name}.{os.getpid()}.tmp"
     payload = tomli_w.dumps(data).encode("utf-8")
     try:

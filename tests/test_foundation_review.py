@@ -712,3 +712,27 @@ def test_closed_stdout_is_quiet_exit_141(args):
         os.close(write_end)
     assert proc.returncode == 141, proc.stderr.decode()
     assert proc.stderr == b""
+
+
+def test_config_file_with_a_byte_order_mark_is_read(cli_raw, isolated):
+    path = isolated / "config" / "config.toml"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b'\xef\xbb\xbf[profiles.default]\nsandbox_id = 7\n')
+    result = cli_raw("config", "get", "sandbox_id")
+    assert result.code == 0, result
+    assert result.stdout == "7\n"
+
+
+def test_config_set_writes_through_a_symlinked_config_file(cli_raw, isolated, tmp_path):
+    dotfiles = tmp_path / "dotfiles"
+    dotfiles.mkdir()
+    real = dotfiles / "mailtrap.toml"
+    real.write_text("[profiles.default]\nsandbox_id = 7\n")
+    link = isolated / "config" / "config.toml"
+    link.parent.mkdir(parents=True)
+    link.symlink_to(real)
+    result = cli_raw("config", "set", "account_id", "5")
+    assert result.code == 0, result
+    assert link.is_symlink()
+    assert "account_id = 5" in real.read_text() and "sandbox_id = 7" in real.read_text()
+    assert real.stat().st_mode & 0o777 == 0o600
