@@ -736,3 +736,16 @@ def test_config_set_writes_through_a_symlinked_config_file(cli_raw, isolated, tm
     assert link.is_symlink()
     assert "account_id = 5" in real.read_text() and "sandbox_id = 7" in real.read_text()
     assert real.stat().st_mode & 0o777 == 0o600
+
+
+def test_api_accepts_a_full_url_of_a_profile_host(cli, server):
+    result = cli("api", server.url + ACCOUNTS, "-o", "jsonl")
+    assert result.code == 0, result
+    assert json.loads(result.stdout)["id"] == 1
+    assert len(server.requests(path=ACCOUNTS)) == 1
+
+
+def test_api_refuses_a_url_of_another_host(cli, server):
+    result = cli("api", "https://example.com/api/accounts")
+    _clean_error(result, 2)
+    assert "example.com" in result.stderr

@@ -46,6 +46,17 @@ def _read_input(source: str) -> bytes:
         raise UsageError(f"cannot read --input {source}: {exc.strerror or exc}") from None
 
 
+def _split_url(hosts: dict[str, str], url: str) -> tuple[str, str]:
+    """(host name, path) of a full URL on one of the profile's hosts; the token
+    is never sent anywhere else."""
+    for name, base in sorted(hosts.items(), key=lambda item: -len(item[1])):
+        if url == base or url.startswith((base + "/", base + "?")):
+            return name, url[len(base):] or "/"
+    raise UsageError(f"{url}: not on one of this profile's hosts "
+                     f"({', '.join(sorted(set(hosts.values())))})",
+                     hint="give a path such as /api/accounts, with --host api|send|bulk|sandbox")
+
+
 def _page_number(params: dict[str, Any]) -> int:
     raw = params.get("page") or 1
     try:
@@ -110,7 +121,8 @@ def _pages(client: Any, host: str, path: str, params: dict[str, Any]) -> Iterato
 def api(
     ctx: typer.Context,
     method_or_path: Annotated[str, typer.Argument(metavar="[METHOD] PATH",
-                                                  help="HTTP method (optional) and path.")],
+                                                  help="HTTP method (optional) and path (or a URL "
+                                                  "on one of the profile's hosts).")],
     path: Annotated[str | None, typer.Argument(metavar="", show_default=False)] = None,
     method: Annotated[str | None, typer.Option("--method", "-X", help="HTTP method.")] = None,
     host: Annotated[str, typer.Option(help="api|send|bulk|sandbox")] = "api",
@@ -158,6 +170,8 @@ def api(
     verb = (method or ("POST" if fields or body_bytes is not None else "GET")).upper()
     if verb not in METHODS:
         raise UsageError(f"unknown method '{verb}'", hint="use " + ", ".join(METHODS))
+    if target.startswith(("http://", "https://")):
+        host, target = _split_url(state.settings.hosts, target)
     if not target.startswith("/"):
         target = "/" + target
     headers: dict[str, str] = {}
