@@ -749,3 +749,11 @@ def test_api_refuses_a_url_of_another_host(cli, server):
     result = cli("api", "https://example.com/api/accounts")
     _clean_error(result, 2)
     assert "example.com" in result.stderr
+
+
+def test_paginate_page_scheme_stops_when_pages_repeat():
+    same = [{"id": i} for i in range(30)]
+    client = FakeClient(lambda params: same)
+    items = list(paginate(client, "api", "/x", scheme="page", all_pages=True, page_size=30))
+    assert len(items) == 30
+    assert len(client.calls) == 2

@@ -57,6 +57,12 @@ def paginate(client: Client, host: str, path: str, *, scheme: str,
             params["page"] = page
         body = client.get(host, path, params=params)
         items = _items(body, items_key)
+        if scheme == "page" and items:
+            # An endpoint that ignores ?page hands back the same page: stop there.
+            mark = ("page", repr(items[0]), repr(items[-1]), len(items))
+            if mark in cursors:
+                return
+            cursors.add(mark)
         for item in items:
             if limit is not None and yielded >= limit:
                 return
