@@ -356,3 +356,15 @@ def test_api_refuses_a_url_of_another_host(cli, server):
     assert "example.com" in result.stderr
 
 
+
+
+@pytest.mark.parametrize("args", [("api", ACCOUNTS),
+                                  ("api", "POST", "/api/send/1", "--host", "sandbox",
+                                   "-f", "subject=x")])
+def test_tls_failure_is_a_network_error_at_once(cli, server, args):
+    """https:// to a plain-HTTP port: nothing was sent, and trying again cannot help."""
+    port = server.running.port
+    result = cli(*args, env={"MAILTRAP_BASE_URL": f"https://127.0.0.1:{port}"})
+    _clean_error(result, 7)
+    assert "TLS" in result.stderr
+    assert "retry:" not in result.stderr and "outcome" not in result.stderr

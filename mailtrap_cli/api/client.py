@@ -6,6 +6,8 @@ Retry policy (DESIGN.md, HTTP behaviour):
   left (connection refused, connect timeout); anything else after the bytes
   went out is an unknown outcome and is reported, never silently resent
   (exit 1 after a 5xx, exit 7 after a network failure);
+- a TLS failure is not retried at all: nothing was sent and a retry meets the
+  same certificate or protocol (exit 7 at once);
 - `Retry-After` (seconds or HTTP-date) is honoured, else exponential backoff
   with jitter (each wait in [cap/2, cap]); a single wait over `max_sleep` or a
   total over `max_total` gives up at once rather than sleeping.
@@ -202,6 +204,12 @@ class Client:
                 sent = not _never_sent(exc)
                 reason = _network_reason(exc)
                 self._log(f"! {method} {url}: {reason}")
+                if isinstance(exc, requests.exceptions.SSLError):
+                    # The handshake failed: nothing was sent, and a retry meets the same
+                    # certificate or protocol.
+                    raise NetworkError(f"cannot reach {_origin(url)}: {reason}",
+                                       hint="an https:// URL on a plain-HTTP port, a proxy, "
+                                       "or a certificate the system does not trust") from None
                 if sent and not safe:
                     # A network failure (exit 7, DESIGN.md) whose outcome is unknown.
                     err = UnknownOutcomeError(
@@ -322,15 +330,13 @@ def _never_sent(exc: Exception) -> bool:
     """True when the failure happened before any byte of the request left."""
     import requests
 
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return True
+    if isinstance(exc, (requests.exceptions.ConnectTimeout, requests.exceptions.SSLError)):
+        return True  # SSLError first: it is also a ConnectionError
     if isinstance(exc, requests.exceptions.ConnectionError):
         text = repr(exc)
         return any(s in text for s in ("NewConnectionError", "Connection refused",
                                        "Name or service not known", "NameResolutionError",
                                        "nodename nor servname", "Failed to resolve"))
-    if isinstance(exc, requests.exceptions.SSLError):
-        return True
     return isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema))
 
 
@@ -342,6 +348,11 @@ def _network_reason(exc: Exception) -> str:
     if isinstance(exc, requests.exceptions.ReadTimeout):
         return "no answer before the read timeout"
     if isinstance(exc, requests.exceptions.SSLError):
+        text = str(exc)
+        if "CERTIFICATE_VERIFY_FAILED" in text:
+            return "TLS error: certificate verify failed"
+        if "WRONG_VERSION_NUMBER" in text or "record layer failure" in text:
+            return "TLS error: the server does not speak TLS there (an http:// URL?)"
         return "TLS error"
     text = str(exc)
     if "Connection refused" in text:
