@@ -368,3 +368,16 @@ def test_tls_failure_is_a_network_error_at_once(cli, server, args):
     _clean_error(result, 7)
     assert "TLS" in result.stderr
     assert "retry:" not in result.stderr and "outcome" not in result.stderr
+
+
+@pytest.mark.no_spec_check
+def test_api_query_fields_repeat_and_typed_values_are_json(cli, server):
+    seen: list[Any] = []
+    server.app.observers.append(lambda req, response: seen.append(req.query))
+    result = cli("api", "-X", "GET", ACCOUNTS, "-f", "filters[to][value][]=a@example.com",
+                 "-f", "filters[to][value][]=b@example.com", "-F", "flag=true", "-F", "n=3",
+                 "-f", "one=x", "-f", "one=y")
+    assert result.code == 0, result
+    assert seen[0]["filters[to][value][]"] == ["a@example.com", "b@example.com"]
+    assert seen[0]["flag"] == ["true"] and seen[0]["n"] == ["3"]
+    assert seen[0]["one"] == ["x", "y"]

@@ -20,8 +20,8 @@ METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD")
 HOSTS = ("api", "send", "bulk", "sandbox")
 
 
-def _pairs(values: list[str], typed: bool) -> dict[str, Any]:
-    fields: dict[str, Any] = {}
+def _pairs(values: list[str], typed: bool) -> list[tuple[str, Any]]:
+    fields: list[tuple[str, Any]] = []
     for item in values:
         key, sep, value = item.partition("=")
         if not sep or not key:
@@ -33,8 +33,22 @@ def _pairs(values: list[str], typed: bool) -> dict[str, Any]:
                 parsed = json.loads(value)
             except ValueError:
                 parsed = value
-        fields[key] = parsed
+        fields.append((key, parsed))
     return fields
+
+
+def _query(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """Query parameters: a repeated key (`-f 'ids[]=1' -f 'ids[]=2'`) sends every
+    value; typed values go as JSON text (`true`, not Python's `True`)."""
+    query: dict[str, Any] = {}
+    for key, value in pairs:
+        text = value if isinstance(value, str) else json.dumps(value)
+        if key in query:
+            previous = query[key]
+            query[key] = [*previous, text] if isinstance(previous, list) else [previous, text]
+        else:
+            query[key] = text
+    return query
 
 
 def _read_input(source: str) -> bytes:
@@ -165,7 +179,8 @@ def api(
         method, target = method_or_path, path
     if host not in HOSTS:
         raise UsageError(f"--host must be one of {', '.join(HOSTS)}, got '{host}'")
-    fields = {**_pairs(field or [], False), **_pairs(typed_field or [], True)}
+    pairs = _pairs(field or [], False) + _pairs(typed_field or [], True)
+    fields = dict(pairs)  # a JSON body: the last value of a key wins
     body_bytes = _read_input(input_) if input_ else None
     verb = (method or ("POST" if fields or body_bytes is not None else "GET")).upper()
     if verb not in METHODS:
@@ -187,10 +202,10 @@ def api(
     params: dict[str, Any] = {}
     json_body: Any = None
     if verb in ("GET", "HEAD", "DELETE") and body_bytes is None:
-        params = fields
+        params = _query(pairs)
     elif body_bytes is not None:
         if fields:
-            params = fields
+            params = _query(pairs)
         try:
             json_body = json.loads(body_bytes) if body_bytes.strip() else None
         except ValueError:
