@@ -232,3 +232,13 @@ def test_serve_stops_cleanly_on_sigterm(tmp_path):
     assert proc.returncode == 0, err
     assert "stopped" in err and "Traceback" not in err
 
+
+
+def test_a_new_local_database_is_private(cli_raw, isolated):
+    result = cli_raw("api", ACCOUNTS, env={"MAILTRAP_PROFILE": "local"})
+    assert result.code == 0, result
+    db = isolated / "data" / "local.sqlite3"
+    assert db.stat().st_mode & 0o777 == 0o600  # captured mail: reset links, codes
+    assert db.parent.stat().st_mode & 0o777 == 0o700
+    for extra in db.parent.glob("local.sqlite3-*"):
+        assert extra.stat().st_mode & 0o077 == 0, extra

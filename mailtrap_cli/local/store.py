@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -21,15 +22,33 @@ class Store:
     def __init__(self, path: str | Path = ":memory:") -> None:
         self.path = str(path)
         if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            # Captured mail holds reset links and codes: a new folder is 0700 and a
+            # new file 0600 (SQLite gives its -wal/-shm files the same mode).
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if not Path(self.path).exists():
+                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
         self.conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None,
                                     timeout=30)
         self.conn.row_factory = sqlite3.Row
         self.lock = threading.RLock()
         if self.path != ":memory:":
-            self.conn.execute("PRAGMA journal_mode=WAL")
+            self._wal()
             self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.execute("PRAGMA foreign_keys=ON")
+
+    def _wal(self) -> None:
+        """Switch to WAL. Processes opening a new file at once may be told `locked`
+        without the busy timeout being applied: try again for up to 5 s."""
+        import time
+
+        for attempt in range(50):
+            try:
+                self.conn.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or attempt == 49:
+                    raise
+                time.sleep(0.1)
 
     def close(self) -> None:
         with self.lock:
