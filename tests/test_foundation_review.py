@@ -381,3 +381,11 @@ def test_api_query_fields_repeat_and_typed_values_are_json(cli, server):
     assert seen[0]["filters[to][value][]"] == ["a@example.com", "b@example.com"]
     assert seen[0]["flag"] == ["true"] and seen[0]["n"] == ["3"]
     assert seen[0]["one"] == ["x", "y"]
+
+
+def test_non_ascii_token_is_an_auth_error_without_showing_it(cli, server):
+    token = "tok\U0001f600en1234567890"
+    result = cli("api", ACCOUNTS, env={"MAILTRAP_API_TOKEN": token})
+    _clean_error(result, 4)
+    assert "non-ASCII" in result.stderr and token not in result.stderr
+    assert server.requests(path=ACCOUNTS) == []

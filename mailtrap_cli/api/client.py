@@ -103,6 +103,10 @@ class Client:
                 raise AuthError("the API token contains spaces or control characters",
                                 hint="set it again with `mailtrap auth login` "
                                 "or check MAILTRAP_API_TOKEN")
+            if not token.isascii():  # HTTP headers cannot carry it
+                raise AuthError("the API token contains non-ASCII characters",
+                                hint="set it again with `mailtrap auth login` "
+                                "or check MAILTRAP_API_TOKEN")
         self.token = token
         self.hosts = dict(hosts)
         self.timeout = (connect_timeout, timeout)
