@@ -37,7 +37,7 @@ def _write_config(isolated: Path, text: str) -> Path:
 @pytest.mark.slow
 def test_reader_leaving_early_exits_141_quietly(cli, server, tmp_path):
     batch = {"base": {"from": {"email": "a@example.com"}, "text": "x" * 200},
-             "requests": [{"to": [{"email": f"r{i}@example.com"}], "subject": f"s {i}"}
+             "requests": [{"to": [{"email": f"r{i}@example.com"}], "subject": f"s {i} " + "y" * 200}
                           for i in range(400)]}
     (tmp_path / "batch.json").write_text(json.dumps(batch))
     sent = cli("api", "POST", "/api/batch/1", "--host", "sandbox", "--input",
