@@ -281,3 +281,17 @@ def test_csv_field_over_128_kb_is_a_variable_like_any_other(cli, server, tmp_pat
     assert result.json()["sent"] == 2
     sent = deliveries(server, to="a@example.com")[0]["payload"]
     assert len(sent["template_variables"]["n"]) == 140_000
+
+
+@pytest.mark.parametrize("extra", [[], ["--new-journal"]])
+def test_the_journal_cannot_be_the_input_file(cli, server, tmp_path, monkeypatch, extra):
+    monkeypatch.chdir(tmp_path)
+    rows = tmp_path / "rows.csv"
+    rows.write_text("email\na@example.com\n")
+    result = cli("send", "batch", "--csv", "rows.csv", "--journal", str(rows), *extra,
+                 *PLAIN)
+    assert result.code == 2, result
+    assert "journal" in result.stderr and "input" in result.stderr
+    assert rows.read_text() == "email\na@example.com\n"
+    assert list(tmp_path.glob("rows.csv?*")) == []
+    assert batch_posts(server) == []

@@ -174,6 +174,10 @@ def run(state: Any, *, source: str | None, csv: str | None, jsonl: str | None,
                                  hint="give it with flags (--from, --subject, --text, "
                                       "--template ...) or --base FILE.json; nothing was sent")
         journal_path = Path(journal) if journal else Path(path + ".journal.jsonl")
+        if regular and journal_path.resolve() == Path(path).resolve():
+            raise UsageError(f"--journal {journal} is the input file",
+                             hint=f"pass another path, or leave --journal out (default: "
+                                  f"{path}.journal.jsonl)")
         header = {"fingerprint": _fingerprint(kind, digest, base, builder.vars_as, target),
                   "input": path if path == rd.STDIN else str(Path(path).resolve()),
                   "kind": kind, "target": target}
