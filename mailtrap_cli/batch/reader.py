@@ -16,6 +16,7 @@ import json
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from json.encoder import encode_basestring_ascii
 from pathlib import Path
 from typing import IO, Any
 
@@ -37,6 +38,8 @@ class Record:
 def sent_size(value: Any) -> int:
     """Bytes of `value` in the request body, which goes out as ASCII-escaped JSON: a
     non-ASCII character there takes 6 or 12 bytes, not its 2 to 4 in UTF-8."""
+    if isinstance(value, str):   # CSV fields: the C escaper, without json.dumps' overhead
+        return len(encode_basestring_ascii(value))
     return len(json.dumps(value))
 
 
