@@ -109,6 +109,9 @@ def server(request: pytest.FixtureRequest) -> Iterator[ServerHandle]:
         yield ServerHandle(running)
     finally:
         running.stop()
+    if running.app.crashes:
+        pytest.fail("the built-in server crashed in a handler (answered 500):\n"
+                    + "\n".join(running.app.crashes[:3]), pytrace=False)
     if problems:
         unique = list(dict.fromkeys(problems))
         pytest.fail("OpenAPI spec check (tests/spec_check.py) found requests or answers that "

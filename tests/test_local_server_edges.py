@@ -242,3 +242,15 @@ def test_a_new_local_database_is_private(cli_raw, isolated):
     assert db.parent.stat().st_mode & 0o777 == 0o700
     for extra in db.parent.glob("local.sqlite3-*"):
         assert extra.stat().st_mode & 0o077 == 0, extra
+
+
+def test_a_handler_bug_answers_500_not_a_dropped_connection(server):
+    def broken(app, req):
+        raise RuntimeError("boom")
+
+    server.app.router.add("GET", "/api/test-broken", broken)
+    response = server.call("GET", "/api/test-broken")
+    assert response.status_code == 500
+    assert response.json() == {"errors": "Internal Server Error"}
+    assert len(server.app.crashes) == 1 and "boom" in server.app.crashes[0]
+    server.app.crashes.clear()  # expected here; the fixture fails tests that leave one

@@ -4,6 +4,7 @@ the in-process transport."""
 from __future__ import annotations
 
 import importlib
+import sys
 import threading
 import time
 from collections import deque
@@ -38,6 +39,8 @@ class LocalApp:
         # Called with (request, response) after each API request: the test suite
         # checks requests and answers against the OpenAPI specs this way.
         self.observers: list[Any] = []
+        # Handler failures (answered 500); the test suite fails a test that caused one.
+        self.crashes: list[str] = []
         self._log_lock = threading.Lock()
         self.started_at = now_iso()
         modules = [importlib.import_module(name) for name in ROUTE_MODULES]
@@ -120,6 +123,13 @@ class LocalApp:
             return Response.of(result)
         except HTTPError as err:
             return Response.of(err.body, err.status, err.headers)
+        except Exception:  # noqa: BLE001 - a handler bug answers 500, as upstream would
+            import traceback
+
+            detail = traceback.format_exc()
+            self.crashes.append(f"{req.method} {req.path}\n{detail}")
+            sys.stderr.write(f"mailtrap local: {req.method} {req.path} failed:\n{detail}")
+            return Response.of({"errors": "Internal Server Error"}, 500)
 
     @staticmethod
     def _fault_response(fault: Any) -> Response:
