@@ -140,6 +140,8 @@ class Output:
             self._emit_many(data, columns, title)
         elif data is None:
             return
+        elif self.mode in ("json", "jsonl"):
+            self._write(dumps(data, indent=None) + "\n")  # a scalar is still JSON
         else:
             self._write(cell(data) + "\n")
 

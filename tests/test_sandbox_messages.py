@@ -235,7 +235,8 @@ def test_body_save_refuses_to_overwrite_without_force(cli, server, tmp_path: Pat
     result = cli("sandbox", "messages", "body", str(mid), "--format", "eml", "--save",
                  str(target))
     assert result.code == 0, result
-    assert result.stdout == f"{target}\n"
+    assert result.json() == {"message_id": mid, "format": "eml", "path": str(target),
+                             "bytes": len(bytes(msg))}
     assert target.read_bytes() == bytes(msg)
     again = cli("sandbox", "messages", "body", str(mid), "--save", str(target))
     assert again.code == 2

@@ -138,7 +138,8 @@ def body(
     if save is not None:
         save_bytes(save, data, force)
         state.out.success(f"saved {len(data)} bytes to {save}")
-        state.out.emit(str(save))
+        state.out.emit({"message_id": message_id, "format": format_, "path": str(save),
+                        "bytes": len(data)})
     elif format_ in ("raw", "eml"):
         state.out.raw(data)
     else:
