@@ -177,10 +177,12 @@ def parse_raw(data: bytes) -> dict[str, Any]:
 
     text_part = msg.get_body(preferencelist=("plain",))
     html_part = msg.get_body(preferencelist=("html",))
-    if text_part is not None:
-        payload["text"] = _text(text_part)  # type: ignore[arg-type]
-    if html_part is not None:
-        payload["html"] = _text(html_part)  # type: ignore[arg-type]
+    # An empty alternative is left out: the API's text and html have minLength 1.
+    for field, part in (("text", text_part), ("html", html_part)):
+        if part is not None:
+            value = _text(part)  # type: ignore[arg-type]
+            if value:
+                payload[field] = value
     bodies = {id(text_part), id(html_part)}
     attachments = [_attachment(part, index)
                    for index, part in enumerate(_leaves(msg), start=1)

@@ -295,3 +295,14 @@ def test_the_journal_cannot_be_the_input_file(cli, server, tmp_path, monkeypatch
     assert rows.read_text() == "email\na@example.com\n"
     assert list(tmp_path.glob("rows.csv?*")) == []
     assert batch_posts(server) == []
+
+
+def test_raw_empty_text_alternative_is_left_out(cli, server):
+    eml = (b"From: me@example.com\nTo: t@example.com\nSubject: s\nMIME-Version: 1.0\n"
+           b"Content-Type: multipart/alternative; boundary=XX\n\n--XX\nContent-Type: text/plain"
+           b"\n\n\n--XX\nContent-Type: text/html\n\n<p>hi</p>\n--XX--\n")
+    result = cli("send", "raw", "-", "-o", "json", stdin=eml)
+    assert result.code == 0, result
+    sent = deliveries(server)[0]["payload"]
+    assert "text" not in sent        # the spec's text has minLength 1
+    assert sent["html"].strip() == "<p>hi</p>"
