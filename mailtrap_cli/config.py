@@ -230,13 +230,18 @@ def active_profile_name(flag: str | None, data: dict[str, Any]) -> tuple[str, st
 def resolve(profile_flag: str | None = None, data: dict[str, Any] | None = None) -> Settings:
     """Settings for the active profile: flag > environment > profile > default."""
     data = load_file() if data is None else data
-    name, _ = active_profile_name(profile_flag, data)
+    name, source = active_profile_name(profile_flag, data)
     profiles = data.get("profiles", {})
     is_local = name == LOCAL_PROFILE
     stored = dict(profiles.get(name, {}))
-    if profile_flag and name not in profiles and not is_local:
+    # Only the implicit "default" may be missing (a fresh install): a named
+    # profile that does not exist is a typo, and with MAILTRAP_API_TOKEN set it
+    # would otherwise talk to production's hosts with the wrong settings.
+    if name not in profiles and not is_local and source != "default":
         known = ", ".join(sorted(set(profiles) | {LOCAL_PROFILE}))
-        raise UsageError(f"no profile named '{name}'", hint=f"profiles: {known}")
+        raise UsageError(f"no profile named '{name}' (from {source})",
+                         hint=f"profiles: {known}; create it with `mailtrap config use "
+                         f"{name} --create`")
 
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}

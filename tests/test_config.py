@@ -293,3 +293,14 @@ def test_unreadable_config_exits_2_with_the_path(cli_raw, cfg):
         result = cli_raw(*command)
         assert result.code == 2, result
         assert result.stderr.startswith(f"error: cannot read config file {cfg}")
+
+
+def test_unknown_profile_from_the_environment_is_refused(cli_raw):
+    """A typo in MAILTRAP_PROFILE must not fall back to production's hosts with
+    MAILTRAP_API_TOKEN: it is a usage error naming where the name came from."""
+    assert cli_raw("config", "set", "sandbox_id", "5", "-p", "work").code == 0
+    result = cli_raw("api", "/api/accounts",
+                     env={"MAILTRAP_PROFILE": "wrok", "MAILTRAP_API_TOKEN": "tok-123456789"})
+    assert result.code == 2, result
+    assert result.stderr.startswith("error: no profile named 'wrok' (from env MAILTRAP_PROFILE)")
+    assert result.stdout == ""
