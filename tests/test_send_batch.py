@@ -52,8 +52,9 @@ def test_template_columns_become_template_variables(cli, server, tmp_path):
     [delivery] = deliveries(server, stream="bulk")
     assert delivery["payload"]["subject"] == "Hi Ann #7"
     assert delivery["payload"]["to"] == [{"email": "ann@example.com", "name": "Ann Lee"}]
-    assert delivery["payload"]["template_variables"] == {"company": "ACME", "first": "Ann",
-                                                         "code": "7"}
+    assert delivery["payload"]["template_variables"] == {
+        "company": "ACME", "email": "ann@example.com", "name": "Ann Lee", "first": "Ann",
+        "code": "7"}
 
 
 def test_jsonl_recipients_and_full_requests(cli, server, tmp_path):

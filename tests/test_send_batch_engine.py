@@ -118,7 +118,10 @@ def test_columns_become_template_variables_with_a_template():
     assert builder.vars_as == "template" and builder.base_problems() == []
     item, _ = builder.recipient({"email": "a@example.com", "name": "", "n": 2})
     assert item == {"to": [{"email": "a@example.com"}],
-                    "template_variables": {"company": "ACME", "n": 2}}
+                    "template_variables": {"company": "ACME", "email": "a@example.com", "n": 2}}
+    named, _ = builder.recipient({"email": "b@example.com", "name": " Bo ", "n": 3})
+    assert named["template_variables"] == {"company": "ACME", "email": "b@example.com",
+                                           "name": "Bo", "n": 3}
 
 
 def test_builder_refuses_bad_rows_and_incomplete_bases():

@@ -79,10 +79,13 @@ class Builder:
                 address["name"] = name.strip()
         item: dict[str, Any] = {"to": [address]}
         variables = {k: v for k, v in data.items() if k not in ("email", "name")}
-        if not variables:
-            return item, None
         if self.vars_as == "template":
-            item["template_variables"] = {**self._base_vars, **variables}
+            # A template greets by {{name}} far more often than not: the row's
+            # address and name are variables too (a column of the same name wins).
+            own = {"email": email, **({"name": address["name"]} if "name" in address else {})}
+            item["template_variables"] = {**self._base_vars, **own, **variables}
+            return item, None
+        if not variables:
             return item, None
         strings: dict[str, str] = dict(self._base_vars)
         for key, value in variables.items():

@@ -101,10 +101,11 @@ def batch(
 
     CSV: a header line naming the columns; `email` is required, `name` (the
     recipient's display name) optional, and every other column becomes a
-    template variable with --template, else a custom variable (--vars-as
-    chooses). JSONL: one object per line with the same keys, or a complete
-    request item with `to` (sent as it is). The shared part (from, subject,
-    body, template...) comes from flags or --base. Batch JSON, the API's own
+    template variable with --template (`email` and `name` too, for {{name}}),
+    else a custom variable (--vars-as chooses). JSONL: one object per line
+    with the same keys, or a complete request item with `to` (sent as it is).
+    The shared part (from, subject, body, template...) comes from flags or
+    --base. Batch JSON, the API's own
     {base, requests}, is read whole: use CSV or JSONL for large sends.
 
     Rows stream from disk in chunks of up to 500 messages, several requests at
