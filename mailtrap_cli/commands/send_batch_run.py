@@ -24,7 +24,7 @@ from mailtrap_cli.api.errors import PartialFailureError, UsageError
 from mailtrap_cli.batch import reader as rd
 from mailtrap_cli.batch.build import Builder, is_request
 from mailtrap_cli.commands import send_compose as compose
-from mailtrap_cli.message import MAX_BATCH_BYTES, loads_json
+from mailtrap_cli.message import MAX_BATCH_BYTES
 
 
 def _input(source: str | None, csv: str | None, jsonl: str | None) -> tuple[str, str]:
@@ -36,20 +36,10 @@ def _input(source: str | None, csv: str | None, jsonl: str | None) -> tuple[str,
     return given[0]
 
 
-def _load_base(path: str) -> dict[str, Any]:
-    text = compose.read_text(path, "--base")
-    try:
-        value = loads_json(text)
-    except ValueError as exc:
-        raise UsageError(f"--base {path}: not valid JSON: {exc}") from None
-    if not isinstance(value, dict):
-        raise UsageError(f"--base {path}: must hold a JSON object (the shared message fields)")
-    return value
-
-
 def shared_base(state: Any, base_file: str | None, flags: dict[str, Any]) -> dict[str, Any]:
     """--base FILE, then the flags on top."""
-    base = _load_base(base_file) if base_file else {}
+    base = (compose.read_json_object(base_file, "--base", " (the shared message fields)")
+            if base_file else {})
     if flags["from"]:
         base["from"] = compose.address(flags["from"], "--from")
     if flags["reply_to"]:

@@ -118,18 +118,23 @@ def pairs(values: list[str] | None, flag: str, sep: str = "=") -> list[tuple[str
     return found
 
 
+def read_json_object(path: str, flag: str, what: str = "") -> dict[str, Any]:
+    """A file (or - for stdin) holding one JSON object; usage errors name the flag."""
+    text = read_text(path, flag)
+    try:
+        value = loads_json(text)
+    except ValueError as exc:
+        raise UsageError(f"{flag} {path}: not valid JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise UsageError(f"{flag} {path}: must hold a JSON object{what}")
+    return value
+
+
 def template_variables(values: list[str] | None, vars_file: str | None) -> dict[str, Any]:
     """--vars-file FILE.json, then --var K=V on top (V parsed as JSON when it is JSON)."""
     variables: dict[str, Any] = {}
     if vars_file is not None:
-        text = read_text(vars_file, "--vars-file")
-        try:
-            loaded = loads_json(text)
-        except ValueError as exc:
-            raise UsageError(f"--vars-file {vars_file}: not valid JSON: {exc}") from None
-        if not isinstance(loaded, dict):
-            raise UsageError(f"--vars-file {vars_file}: must hold a JSON object")
-        variables.update(loaded)
+        variables.update(read_json_object(vars_file, "--vars-file"))
     for key, value in pairs(values, "--var"):
         try:
             variables[key] = loads_json(value)
