@@ -336,3 +336,24 @@ def test_end_to_end_send_email_to_the_sandbox_then_extract(cli, server, tmp_path
                 "--dir", str(tmp_path / "out"), "-o", "json")
     assert saved.code == 0, saved
     assert (tmp_path / "out" / "report.txt").read_text() == "numbers 111111\n"
+
+
+def test_a_slow_api_does_not_hold_the_wait_past_its_timeout(cli, server):
+    """Each poll and its retries are bounded by --timeout: an API that answers in
+    5 s ends a 1 s wait as a time-out (exit 9), not after 5 s (or 30 s and retries)."""
+    server.configure(latency=5)
+    started = time.monotonic()
+    result = cli("sandbox", "messages", "wait", "--timeout", "1", "--interval", "0.05")
+    elapsed = time.monotonic() - started
+    server.configure(latency=0)
+    assert result.code == 9, result
+    assert result.stderr.startswith("error: no answer from the API within 1s"), result
+    assert elapsed < 4, f"the wait ran {elapsed:.1f}s past a 1 s timeout"
+
+
+def test_timeout_zero_still_extracts_from_a_match_already_there(cli, server):
+    store(server, make_message(subject="Code", text="your code is 482913"))
+    result = cli("sandbox", "messages", "wait", "--since", "any", "--timeout", "0",
+                 "--extract", "code")
+    assert result.code == 0, result
+    assert result.stdout.strip() == "482913"

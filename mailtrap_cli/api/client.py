@@ -110,6 +110,9 @@ class Client:
         self.token = token
         self.hosts = dict(hosts)
         self.timeout = (connect_timeout, timeout)
+        # A time.monotonic() instant no request or retry may run past (set by
+        # commands that wait with a --timeout of their own, like `messages wait`).
+        self.deadline: float | None = None
         self.debug = debug
         self.retry = retry or RetryPolicy.from_env()
         self.sleep = sleep
@@ -203,7 +206,7 @@ class Client:
             self._log_request(prepared)
             started = time.monotonic()
             try:
-                response = self.session.send(prepared, timeout=self.timeout, stream=stream)
+                response = self.session.send(prepared, timeout=self._timeouts(), stream=stream)
             except requests.exceptions.RequestException as exc:
                 sent = not _never_sent(exc)
                 reason = _network_reason(exc)
@@ -259,8 +262,16 @@ class Client:
         if self.on_retry:
             self.on_retry(text)
 
+    def _timeouts(self) -> tuple[float, float]:
+        if self.deadline is None:
+            return self.timeout
+        left = max(0.2, self.deadline - time.monotonic())
+        return (min(self.timeout[0], left), min(self.timeout[1], left))
+
     def _next_delay(self, attempt: int, waited: float, hinted: float | None) -> float | None:
         if attempt >= self.retry.attempts:
+            return None
+        if self.deadline is not None and time.monotonic() >= self.deadline:
             return None
         if hinted is not None:
             delay = hinted
@@ -268,6 +279,8 @@ class Client:
             cap = min(self.retry.max_sleep, self.retry.backoff * (2 ** (attempt - 1)))
             delay = random.uniform(cap / 2, cap)  # jitter, never zero growth
         if delay > self.retry.max_sleep or waited + delay > self.retry.max_total:
+            return None
+        if self.deadline is not None and time.monotonic() + delay > self.deadline:
             return None
         return delay
 

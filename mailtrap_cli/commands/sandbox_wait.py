@@ -10,7 +10,14 @@ from typing import Annotated, Any
 
 import typer
 
-from mailtrap_cli.api.errors import APIError, MailtrapError, TimedOutError, UsageError
+from mailtrap_cli.api.errors import (
+    APIError,
+    MailtrapError,
+    NetworkError,
+    RateLimitedError,
+    TimedOutError,
+    UsageError,
+)
 from mailtrap_cli.context import get_state, resolve_id
 from mailtrap_cli.options import OwnTimeoutCommand, SandboxOpt
 
@@ -65,6 +72,7 @@ def wait(
       mailtrap sandbox messages wait --extract 'token=([A-Za-z0-9]+)'
     """
     import re
+    import time
 
     from mailtrap_cli import waiting
     from mailtrap_cli.api import messages
@@ -94,9 +102,19 @@ def wait(
 
     client = state.client()
     search = filters.search_term()
+    # No poll (nor its retries) outlives --timeout: a slow or rate-limited API
+    # ends the wait as a time-out (exit 9) rather than holding the CI step.
+    deadline = time.monotonic() + timeout
+    client.deadline = deadline
 
     def fetch_page(last_id: int | None) -> list[dict[str, Any]]:
-        return messages.first_page(client, sid, search=search, last_id=last_id)
+        try:
+            return messages.first_page(client, sid, search=search, last_id=last_id)
+        except (NetworkError, RateLimitedError) as err:
+            if time.monotonic() < deadline:
+                raise
+            raise TimedOutError(f"no answer from the API within {timeout:g}s "
+                                f"(last poll: {err.message})", hint=err.hint) from None
 
     wanted = filters.describe()
     if state.out.stderr_tty:  # progress-like: only for a person watching
@@ -109,6 +127,7 @@ def wait(
                 "pass --since any (or a time) to accept them") if since_start else None
         what = f"no message matching {wanted}" if wanted else "no new message"
         raise TimedOutError(f"{what} arrived within {timeout:g}s", hint=hint)
+    client.deadline = None  # the wait is over; fetching the body has its own timeouts
     if extractor is None:
         state.out.emit(found)
         return
