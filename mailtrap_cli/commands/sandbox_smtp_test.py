@@ -11,6 +11,7 @@ from mailtrap_cli.api.errors import (
     APIError,
     AuthError,
     NetworkError,
+    RateLimitedError,
     TimedOutError,
     UsageError,
 )
@@ -78,6 +79,7 @@ def smtp_test(
     smtp_ms = (time.monotonic() - started) * 1000
     state.out.info(f"sent over SMTP to {host}:{smtp_port} in {smtp_ms:.0f} ms; "
                    f"waiting for it in sandbox {sandbox_id}")
+    client.deadline = deadline  # no poll or retry outlives --timeout
     found = _wait(client, sandbox_id, tag, deadline)
     if found is None:
         raise TimedOutError(
@@ -184,7 +186,13 @@ def _wait(client: Any, sandbox_id: int, tag: str, deadline: float) -> dict[str, 
 
     delay = FIRST_POLL
     while True:
-        for message in sandboxes.search_messages(client, sandbox_id, tag) or []:
+        try:
+            found = sandboxes.search_messages(client, sandbox_id, tag) or []
+        except (NetworkError, RateLimitedError):
+            if time.monotonic() < deadline:
+                raise
+            return None  # the API did not answer before --timeout: a time-out
+        for message in found:
             if isinstance(message, dict) and tag in str(message.get("subject", "")):
                 return message
         remaining = deadline - time.monotonic()
