@@ -92,10 +92,12 @@ def root(
     version: bool = typer.Option(False, "--version", is_eager=True, callback=_version,
                                  help="Print the version and exit."),
 ) -> None:
-    """Mailtrap from the command line: sending, sandbox, contacts, templates and more.
+    """Mailtrap from the command line: sending, the testing sandbox, and any endpoint.
 
-    Output is a table on a terminal and JSON when piped (-o to choose).
-    `--profile local` talks to the built-in server: no account needed.
+    Every other API area (contacts, templates, webhooks, domains, stats...) is
+    reachable through `mailtrap api`. Output is a table on a terminal and JSON
+    when piped (-o to choose). `--profile local` talks to the built-in server:
+    no account needed.
     """
 
 
