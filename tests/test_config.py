@@ -304,3 +304,12 @@ def test_unknown_profile_from_the_environment_is_refused(cli_raw):
     assert result.code == 2, result
     assert result.stderr.startswith("error: no profile named 'wrok' (from env MAILTRAP_PROFILE)")
     assert result.stdout == ""
+
+
+def test_config_set_from_accepts_what_send_accepts(cli_raw):
+    ok = cli_raw("config", "set", "from", "Doe, Jane <jane@example.com>")
+    assert ok.code == 0, ok
+    assert cli_raw("config", "get", "from").stdout.strip() == "Doe, Jane <jane@example.com>"
+    bad = cli_raw("config", "set", "from", "jane@localhost")
+    assert bad.code == 2, bad
+    assert bad.stderr.startswith("error: from must be an email address")

@@ -135,11 +135,13 @@ def parse_value(key: str, value: str) -> Any:
     if key == "stream" and value not in STREAMS:
         raise UsageError(f"stream must be one of {', '.join(STREAMS)}, got '{value}'")
     if key == "from":
-        from email.utils import parseaddr
+        from mailtrap_cli.message import parse_address
 
-        if "@" not in parseaddr(value)[1]:
-            raise UsageError(f"from must be an email address, got '{value}'",
-                             hint="e.g. 'App <app@example.com>'")
+        try:  # the same rule `send email --from` applies to the value later
+            parse_address(value)
+        except ValueError as exc:
+            raise UsageError(f"from must be an email address: {exc}",
+                             hint="e.g. 'App <app@example.com>'") from None
     return value
 
 
