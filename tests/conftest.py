@@ -40,6 +40,14 @@ class Result:
     def json(self) -> Any:
         return json.loads(self.stdout)
 
+    def assert_clean_error(self, code: int) -> None:
+        """The documented exit code and one `error:` line: no traceback, no
+        'unexpected' last-resort message."""
+        assert self.code == code, self
+        assert self.stderr.startswith("error: "), self
+        assert "Traceback" not in self.stderr
+        assert "unexpected" not in self.stderr, self
+
     def jsonl(self) -> list[Any]:
         return [json.loads(line) for line in self.stdout.splitlines() if line.strip()]
 

@@ -19,13 +19,6 @@ from mailtrap_cli.output import Output
 ACCOUNTS = "/api/accounts"
 
 
-def _clean_error(result, code: int) -> None:
-    assert result.code == code, result
-    assert result.stderr.startswith("error: "), result
-    assert "Traceback" not in result.stderr
-    assert "unexpected" not in result.stderr, result
-
-
 def _write_config(isolated: Path, text: str) -> Path:
     path = isolated / "config" / "config.toml"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -59,14 +52,14 @@ def test_reader_leaving_early_exits_141_quietly(cli, server, tmp_path):
 @pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "1e300"])
 def test_timeout_must_be_a_positive_number(cli, server, value):
     result = cli("api", ACCOUNTS, f"--timeout={value}")
-    _clean_error(result, 2)
+    result.assert_clean_error(2)
     assert "--timeout" in result.stderr
     assert server.requests(path=ACCOUNTS) == []
 
 
 def test_timeout_before_the_group_is_checked_too(cli, server):
     result = cli("--timeout", "0", "api", ACCOUNTS)
-    _clean_error(result, 2)
+    result.assert_clean_error(2)
 
 
 # -- config files with wrong types or bad URLs ------------------------------------
@@ -82,7 +75,7 @@ def test_timeout_before_the_group_is_checked_too(cli, server):
 def test_wrong_types_in_the_config_file_exit_2_with_the_key(cli_raw, isolated, body, command):
     path = _write_config(isolated, body)
     result = cli_raw(*command, env={"MAILTRAP_API_TOKEN": "tok-1234567890"})
-    _clean_error(result, 2)
+    result.assert_clean_error(2)
     assert str(path) in result.stderr
 
 
@@ -91,7 +84,7 @@ def test_bad_base_url_in_profile_exits_2(cli_raw, isolated, url):
     path = _write_config(isolated, f'[profiles.default]\ntoken = "tok-1234567890"\n'
                                    f'base_url = "{url}"\n')
     result = cli_raw("api", ACCOUNTS)
-    _clean_error(result, 2)
+    result.assert_clean_error(2)
     assert "base_url" in result.stderr and str(path) in result.stderr
 
 
@@ -99,7 +92,7 @@ def test_bad_base_url_in_profile_exits_2(cli_raw, isolated, url):
 def test_bad_mailtrap_base_url_exits_2(cli_raw, url):
     result = cli_raw("api", ACCOUNTS, env={"MAILTRAP_PROFILE": "local",
                                            "MAILTRAP_BASE_URL": url})
-    _clean_error(result, 2)
+    result.assert_clean_error(2)
     assert "MAILTRAP_BASE_URL" in result.stderr
 
 
@@ -122,7 +115,7 @@ def test_unwritable_config_is_an_error_with_the_path(cli_raw, isolated, monkeypa
 
     monkeypatch.setattr(os, "replace", refuse)
     result = cli_raw("config", "set", "sandbox_id", "3")
-    _clean_error(result, 2)
+    result.assert_clean_error(2)
     assert "cannot write config file" in result.stderr
     assert str(isolated / "config" / "config.toml") in result.stderr
     assert not list((isolated / "config").glob(".*.tmp"))
@@ -134,7 +127,7 @@ def test_config_dir_that_is_a_file(cli_raw, isolated):
     blocker.write_text("x")
     result = cli_raw("config", "set", "sandbox_id", "3",
                      env={"MAILTRAP_CONFIG_DIR": str(blocker)})
-    _clean_error(result, 2)
+    result.assert_clean_error(2)
     assert str(blocker) in result.stderr
 
 
@@ -237,13 +230,13 @@ def test_debug_says_how_big_a_binary_body_is(cli, server):
 # -- small usage slips ------------------------------------------------------------
 def test_empty_profile_name_is_a_usage_error(cli_raw, isolated):
     result = cli_raw("-p", "", "config", "set", "sandbox_id", "3")
-    _clean_error(result, 2)
+    result.assert_clean_error(2)
     assert not (isolated / "config" / "config.toml").exists()
 
 
 def test_api_with_a_method_and_no_path_is_a_usage_error(cli, server):
     result = cli("api", "GET")
-    _clean_error(result, 2)
+    result.assert_clean_error(2)
     assert "PATH" in result.stderr
     assert server.requests(path="/GET") == []
 
@@ -262,7 +255,7 @@ def test_doctor_warns_about_unknown_keys(cli_raw, isolated, server):
 @pytest.mark.parametrize("url", ["http://a b", "http://host:port", "http://"])
 def test_config_set_refuses_a_url_later_commands_would_refuse(cli_raw, isolated, url):
     result = cli_raw("config", "set", "base_url", url)
-    _clean_error(result, 2)
+    result.assert_clean_error(2)
     assert not (isolated / "config" / "config.toml").exists()
 
 
@@ -293,7 +286,7 @@ def test_debug_truncation_never_leaves_part_of_the_token(cli, server):
 @pytest.mark.parametrize("header", ["X-A: b\nc", "Bad Name: v", "X-B: v\r\nInjected: 1"])
 def test_api_header_that_cannot_be_sent_is_a_usage_error(cli, server, header):
     result = cli("api", ACCOUNTS, "-H", header)
-    _clean_error(result, 2)
+    result.assert_clean_error(2)
     assert server.requests(path=ACCOUNTS) == []
 
 
@@ -352,7 +345,7 @@ def test_api_accepts_a_full_url_of_a_profile_host(cli, server):
 
 def test_api_refuses_a_url_of_another_host(cli, server):
     result = cli("api", "https://example.com/api/accounts")
-    _clean_error(result, 2)
+    result.assert_clean_error(2)
     assert "example.com" in result.stderr
 
 
@@ -365,7 +358,7 @@ def test_tls_failure_is_a_network_error_at_once(cli, server, args):
     """https:// to a plain-HTTP port: nothing was sent, and trying again cannot help."""
     port = server.running.port
     result = cli(*args, env={"MAILTRAP_BASE_URL": f"https://127.0.0.1:{port}"})
-    _clean_error(result, 7)
+    result.assert_clean_error(7)
     assert "TLS" in result.stderr
     assert "retry:" not in result.stderr and "outcome" not in result.stderr
 
@@ -386,6 +379,6 @@ def test_api_query_fields_repeat_and_typed_values_are_json(cli, server):
 def test_non_ascii_token_is_an_auth_error_without_showing_it(cli, server):
     token = "tok\U0001f600en1234567890"
     result = cli("api", ACCOUNTS, env={"MAILTRAP_API_TOKEN": token})
-    _clean_error(result, 4)
+    result.assert_clean_error(4)
     assert "non-ASCII" in result.stderr and token not in result.stderr
     assert server.requests(path=ACCOUNTS) == []

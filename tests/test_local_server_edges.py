@@ -15,13 +15,6 @@ import pytest
 ACCOUNTS = "/api/accounts"
 
 
-def _clean_error(result, code: int) -> None:
-    assert result.code == code, result
-    assert result.stderr.startswith("error: "), result
-    assert "Traceback" not in result.stderr
-    assert "unexpected" not in result.stderr, result
-
-
 def test_serve_port_out_of_range_is_a_usage_error(cli_raw):
     result = cli_raw("local", "serve", "--port", "99999", "--no-smtp")
     assert result.code == 2, result
@@ -34,7 +27,7 @@ def test_serve_with_an_unusable_db_is_a_usage_error(cli_raw, tmp_path, kind):
     junk.write_text("not a database" * 100)
     db = {"file": junk, "dir": tmp_path, "under-file": junk / "x.sqlite3"}[kind]
     result = cli_raw("local", "serve", "--port", "0", "--no-smtp", "--db", str(db))
-    _clean_error(result, 2)
+    result.assert_clean_error(2)
     assert str(db) in result.stderr
 
 
@@ -45,7 +38,7 @@ def test_local_profile_with_an_unusable_db_is_a_usage_error(cli_raw, tmp_path, k
     db = {"file": junk, "under-file": junk / "x.sqlite3"}[kind]
     result = cli_raw("api", ACCOUNTS, env={"MAILTRAP_PROFILE": "local",
                                            "MAILTRAP_LOCAL_DB": str(db)})
-    _clean_error(result, 2)
+    result.assert_clean_error(2)
     assert str(db) in result.stderr
 
 
@@ -103,7 +96,7 @@ def test_in_process_latency_beyond_the_timeout_is_a_read_timeout(cli_raw):
     try:
         env = {"MAILTRAP_PROFILE": "local", "MAILTRAP_RETRY_ATTEMPTS": "1"}
         result = cli_raw("api", ACCOUNTS, "--timeout", "0.1", env=env)
-        _clean_error(result, 7)
+        result.assert_clean_error(7)
         assert "read timeout" in result.stderr
         ok = cli_raw("api", ACCOUNTS, "--timeout", "5", env=env)
         assert ok.code == 0, ok
@@ -163,7 +156,7 @@ def test_serve_on_a_taken_port_exits_2_with_a_hint(run_mailtrap):
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.1", "example.com"])
 def test_serve_refuses_non_loopback_without_allow_remote(cli_raw, host):
     result = cli_raw("local", "serve", "--host", host, "--port", "0", "--no-smtp")
-    _clean_error(result, 2)
+    result.assert_clean_error(2)
     assert "--allow-remote" in result.stderr
 
 
