@@ -11,7 +11,7 @@ from collections import deque
 from typing import Any
 
 from mailtrap_cli.local.faults import Faults, Limits
-from mailtrap_cli.local.router import HTTPError, Request, Response, Router, api_error
+from mailtrap_cli.local.router import HTTPError, Request, Response, Router
 from mailtrap_cli.local.store import Store, now_iso
 
 # Each module may define SCHEMA (SQL), seed(store) and register(router).
@@ -151,7 +151,3 @@ class LocalApp:
         if token.startswith("forbidden"):
             return Response.of({"errors": "Account access forbidden"}, 403)
         return None
-
-
-def error(status: int, message: str) -> HTTPError:
-    return api_error(status, message)
