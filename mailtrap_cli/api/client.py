@@ -92,7 +92,10 @@ class Client:
     def __init__(self, token: str | None, hosts: dict[str, str], *, timeout: float = 30.0,
                  connect_timeout: float = 10.0, debug: Callable[[str], None] | None = None,
                  retry: RetryPolicy | None = None, sleep: Callable[[float], None] = time.sleep,
-                 on_retry: Callable[[str], None] | None = None) -> None:
+                 on_retry: Callable[[str], None] | None = None,
+                 adapters: dict[str, Any] | None = None) -> None:
+        """`adapters`: URL prefix -> requests transport adapter (the caller mounts the
+        built-in server's in-process one; the client knows nothing about it)."""
         import requests
 
         if token:
@@ -122,15 +125,8 @@ class Client:
         self.session.headers["Accept"] = "application/json"
         if token:
             self.session.headers["Authorization"] = f"Bearer {token}"
-        self._mount_local_transport()
-
-    def _mount_local_transport(self) -> None:
-        from mailtrap_cli.config import LOCAL_INPROCESS_URL
-
-        if any(url.startswith(LOCAL_INPROCESS_URL) for url in self.hosts.values()):
-            from mailtrap_cli.local.transport import InProcessAdapter
-
-            self.session.mount(LOCAL_INPROCESS_URL, InProcessAdapter())
+        for prefix, adapter in (adapters or {}).items():
+            self.session.mount(prefix, adapter)
 
     def close(self) -> None:
         self.session.close()
