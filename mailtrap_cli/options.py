@@ -148,12 +148,11 @@ class MailtrapGroup(TyperGroup):
 
         if not isinstance(self.commands, LazyCommands):
             return super().shell_complete(ctx, incomplete)
-        from typer._click.core import Command
-        from typer._click.shell_completion import CompletionItem
+        from mailtrap_cli.startup.typer_compat import ClickCommand, CompletionItem
 
         items = [CompletionItem(name, help=summary)
                  for name, summary in self.commands.summaries() if name.startswith(incomplete)]
-        items.extend(Command.shell_complete(self, ctx, incomplete))
+        items.extend(ClickCommand.shell_complete(self, ctx, incomplete))
         return items
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:

@@ -18,12 +18,10 @@ from __future__ import annotations
 import contextlib
 import json as jsonlib
 import os
-import platform
-import random
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 from mailtrap_cli import __version__
@@ -39,7 +37,9 @@ from mailtrap_cli.api.errors import (
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
-USER_AGENT = f"mailtrap-cli/{__version__} python/{platform.python_version()}"
+# (platform, random and email.utils are imported where used: command modules import
+# api/ at start-up, and `--help` should not pay for them.)
+USER_AGENT = f"mailtrap-cli/{__version__} python/{'.'.join(map(str, sys.version_info[:3]))}"
 
 
 @dataclass
@@ -73,6 +73,8 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
     except ValueError:
         pass
     try:
+        from email.utils import parsedate_to_datetime
+
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
@@ -273,6 +275,8 @@ class Client:
             delay = hinted
         else:
             cap = min(self.retry.max_sleep, self.retry.backoff * (2 ** (attempt - 1)))
+            import random
+
             delay = random.uniform(cap / 2, cap)  # jitter, never zero growth
         if delay > self.retry.max_sleep or waited + delay > self.retry.max_total:
             return None
