@@ -124,7 +124,7 @@ def api(
                              hint="e.g. `mailtrap api GET /api/accounts`")
     else:
         if method_or_path.startswith(("/", "http://", "https://")):
-            raise UsageError(f"unexpected argument '{path}' after the path {method_or_path}",
+            raise UsageError(f"extra argument '{path}' after the path {method_or_path}",
                              hint="give fields with -f KEY=VALUE, e.g. "
                              f"`mailtrap api {method_or_path} -f search=x`")
         if method:

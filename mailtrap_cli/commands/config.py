@@ -202,6 +202,11 @@ def profiles(ctx: typer.Context) -> None:
     """List the profiles, marking the default and the active one.
 
     `local` is built in: it talks to the built-in server and needs no login.
+
+    \b
+    Examples:
+      mailtrap config profiles
+      mailtrap config profiles -o json | jq -r '.[] | select(.active) | .profile'
     """
     state = get_state(ctx)
     data = config.load_file()

@@ -41,6 +41,11 @@ def list_(
 
     The API answers every attachment at once, so --all changes nothing;
     --limit keeps the first N.
+
+    \b
+    Examples:
+      mailtrap sandbox attachments list 42
+      mailtrap sandbox attachments list 42 --type inline -o json | jq -r '.[].filename'
     """
     state = get_state(ctx)
     if type_ is not None and type_ not in TYPES:
@@ -57,7 +62,12 @@ def get(
     attachment_id: AttachmentArg,
     sandbox: SandboxOpt = None,
 ) -> None:
-    """Show one attachment: name, type, size and download path."""
+    """Show one attachment: name, type, size and download path.
+
+    \b
+    Examples:
+      mailtrap sandbox attachments get 42 7
+    """
     state = get_state(ctx)
     state.out.emit(attachments.get_attachment(state.client(), _sandbox(state, sandbox),
                                               message_id, attachment_id))

@@ -79,7 +79,13 @@ def list_(
 
 @app.command()
 def get(ctx: typer.Context, message_id: MessageArg, sandbox: SandboxOpt = None) -> None:
-    """Show one message: addresses, sizes, body paths, SMTP information."""
+    """Show one message: addresses, sizes, body paths, SMTP information.
+
+    \b
+    Examples:
+      mailtrap sandbox messages get 42
+      mailtrap sandbox messages get 42 --sandbox 123 -o json | jq .smtp_information
+    """
     state = get_state(ctx)
     state.out.emit(messages.get_message(state.client(), sandbox_id(state, sandbox), message_id))
 
@@ -158,7 +164,13 @@ def save_bytes(path: Path, data: bytes, force: bool) -> None:
 
 @app.command()
 def headers(ctx: typer.Context, message_id: MessageArg, sandbox: SandboxOpt = None) -> None:
-    """Show a message's mail headers (JSON: the API's {"headers": {...}})."""
+    """Show a message's mail headers (JSON: the API's {"headers": {...}}).
+
+    \b
+    Examples:
+      mailtrap sandbox messages headers 42
+      mailtrap sandbox messages headers 42 -o json | jq -r '.headers.subject'
+    """
     state = get_state(ctx)
     state.out.emit(messages.mail_headers(state.client(), sandbox_id(state, sandbox), message_id),
                    HEADERS)
@@ -170,6 +182,11 @@ def spam_report(ctx: typer.Context, message_id: MessageArg, sandbox: SandboxOpt 
 
     A table on a terminal (score, verdict, then one row per rule); the API's
     report whole as JSON when piped.
+
+    \b
+    Examples:
+      mailtrap sandbox messages spam-report 42
+      mailtrap sandbox messages spam-report 42 -o json | jq .report.Score
     """
     state = get_state(ctx)
     state.out.emit(messages.spam_report(state.client(), sandbox_id(state, sandbox), message_id),
@@ -182,6 +199,11 @@ def analyze(ctx: typer.Context, message_id: MessageArg, sandbox: SandboxOpt = No
 
     On a terminal: one row per problem (line, rule, how many clients), then
     per client the rules it does not support. JSON (piped): the API's report.
+
+    \b
+    Examples:
+      mailtrap sandbox messages analyze 42
+      mailtrap sandbox messages analyze 42 -o tsv | cut -f2,4
     """
     state = get_state(ctx)
     state.out.emit(messages.analyze(state.client(), sandbox_id(state, sandbox), message_id),
@@ -197,7 +219,13 @@ def forward(
     sandbox: SandboxOpt = None,
     dry_run: DryRunOpt = False,
 ) -> None:
-    """Forward a message to a real address (upstream, the address must be confirmed)."""
+    """Forward a message to a real address (upstream, the address must be confirmed).
+
+    \b
+    Examples:
+      mailtrap sandbox messages forward 42 --to qa@example.com
+      mailtrap sandbox messages forward 42 --to qa@example.com --dry-run
+    """
     state = get_state(ctx)
     email = to.strip()
     local, _, domain = email.rpartition("@")
@@ -216,7 +244,13 @@ def mark_read(
     sandbox: SandboxOpt = None,
     dry_run: DryRunOpt = False,
 ) -> None:
-    """Mark a message read (or unread with --unread)."""
+    """Mark a message read (or unread with --unread).
+
+    \b
+    Examples:
+      mailtrap sandbox messages mark-read 42
+      mailtrap sandbox messages mark-read 42 --unread
+    """
     state = get_state(ctx)
     sid = sandbox_id(state, sandbox)
     state.perform(messages.mark_read(sid, message_id, not unread), dry_run=dry_run,
@@ -226,7 +260,12 @@ def mark_read(
 @app.command()
 def delete(ctx: typer.Context, message_id: MessageArg, sandbox: SandboxOpt = None,
            yes: YesOpt = False, dry_run: DryRunOpt = False) -> None:
-    """Delete a message (asks first; --yes when not on a terminal)."""
+    """Delete a message (asks first; --yes when not on a terminal).
+
+    \b
+    Examples:
+      mailtrap sandbox messages delete 42 --yes
+    """
     state = get_state(ctx)
     sid = sandbox_id(state, sandbox)
     state.perform(messages.delete(sid, message_id), dry_run=dry_run,

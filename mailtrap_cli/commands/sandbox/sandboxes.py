@@ -37,6 +37,11 @@ def list_(ctx: typer.Context, project: ProjectOpt = None, limit: LimitOpt = None
 
     The API answers every sandbox at once, so --all changes nothing; --limit
     keeps the first N.
+
+    \b
+    Examples:
+      mailtrap sandbox sandboxes list
+      mailtrap sandbox sandboxes list --project 42 -o json | jq '.[].id'
     """
     state = get_state(ctx)
     items = sandboxes.list_sandboxes(state.client())
@@ -89,7 +94,13 @@ def update(ctx: typer.Context, sandbox_id: SandboxArg = None,
                "--email-username", metavar="USERNAME",
                help="New local part of the sandbox's email address.")] = None,
            dry_run: DryRunOpt = False, show_password: ShowPasswordOpt = False) -> None:
-    """Rename a sandbox or change its email username."""
+    """Rename a sandbox or change its email username.
+
+    \b
+    Examples:
+      mailtrap sandbox sandboxes update 123 --name "QA (old)"
+      mailtrap sandbox sandboxes update --email-username qa-team
+    """
     state = get_state(ctx)
     if name is None and email_username is None:
         raise UsageError("nothing to update", hint="pass --name and/or --email-username")
@@ -103,7 +114,12 @@ def update(ctx: typer.Context, sandbox_id: SandboxArg = None,
 @app.command()
 def delete(ctx: typer.Context, sandbox_id: RequiredSandboxArg, yes: YesOpt = False,
            dry_run: DryRunOpt = False) -> None:
-    """Delete a sandbox and all its messages (asks; --yes off a terminal)."""
+    """Delete a sandbox and all its messages (asks; --yes off a terminal).
+
+    \b
+    Examples:
+      mailtrap sandbox sandboxes delete 123 --yes
+    """
     get_state(ctx).perform(sandboxes.delete(sandbox_id), dry_run=dry_run,
                            confirm=f"Delete sandbox {sandbox_id} and all its messages?",
                            done=f"deleted sandbox {sandbox_id}", view=sandbox_view(False))
@@ -129,7 +145,12 @@ def clean(ctx: typer.Context, sandbox_id: SandboxArg = None, yes: YesOpt = False
 @app.command("mark-read")
 def mark_read(ctx: typer.Context, sandbox_id: SandboxArg = None,
               dry_run: DryRunOpt = False) -> None:
-    """Mark every message in a sandbox as read."""
+    """Mark every message in a sandbox as read.
+
+    \b
+    Examples:
+      mailtrap sandbox sandboxes mark-read 123
+    """
     state = get_state(ctx)
     sid = _sandbox_id(state, sandbox_id)
     state.perform(sandboxes.action(sid, "all_read"), dry_run=dry_run,
