@@ -132,6 +132,17 @@ class MailtrapCommand(TyperCommand):
         super().__init__(*args, **kwargs)
         self.params.extend(global_params())
 
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        """`Usage: mailtrap config get KEY`, not typer's `{KEY}` (and no `[]` for an
+        argument documented beside another, as `api`'s PATH)."""
+        pieces = []
+        for piece in super().collect_usage_pieces(ctx):
+            if piece.startswith("{") and piece.endswith("}"):
+                piece = piece[1:-1]
+            if piece not in ("", "[]"):
+                pieces.append(piece)
+        return pieces
+
 
 class OwnTimeoutCommand(MailtrapCommand):
     """A command whose own `--timeout` bounds a wait (`messages wait`, `smtp-test`):
