@@ -222,39 +222,13 @@ class Importer:
     def wait(self, imports: list[Submitted], *, timeout: float | None,
              interval: float = 2.0) -> None:
         """Poll every unfinished import until it is final. TimedOutError after `timeout`."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        waiting = [i for i in imports if i.status not in FINAL]
-        total = sum(i.count for i in imports)
-        delay = max(0.01, interval)
-        while True:
-            for item in list(waiting):
-                self.before_request()
-                answer = api.get_import(self.client, item.import_id)
-                item.status = str(answer.get("status") or item.status)
-                if item.status in FINAL:
-                    item.counts = {"created": int(answer.get("created_contacts_count") or 0),
-                                   "updated": int(answer.get("updated_contacts_count") or 0),
-                                   "over_limit": int(answer.get("contacts_over_limit_count")
-                                                     or 0)}
-                    if self.journal:
-                        self.journal.finished(item.chunk, item.import_id, item.status,
-                                              item.counts)
-                    waiting.remove(item)
-            done = sum(i.count for i in imports if i.status in FINAL)
-            states = sorted({i.status for i in waiting})
-            self.on_progress(Progress("waiting", done, total, ", ".join(states)))
-            if not waiting:
-                return
-            left = None if deadline is None else deadline - time.monotonic()
-            if left is not None and left <= 0:
-                ids = ", ".join(str(i.import_id) for i in waiting)
-                raise TimedOutError(
-                    f"gave up waiting after {timeout:g}s: import {ids} "
-                    f"{'is' if len(waiting) == 1 else 'are'} still {', '.join(states)}",
-                    hint="the import goes on; rerun the same command to follow it "
-                         "(nothing is imported twice)")
-            self.sleep(delay if left is None else min(delay, left))
-            delay = min(delay * 1.5, max(interval, 0.01) * 5)
+        def record(item: Submitted) -> None:
+            if self.journal:
+                self.journal.finished(item.chunk, item.import_id, item.status, item.counts)
+
+        follow(self.client, imports, timeout=timeout, interval=interval, sleep=self.sleep,
+               before_request=self.before_request, on_progress=self.on_progress,
+               on_final=record)
 
     # -- the result ----------------------------------------------------------
     def summary(self, imports: list[Submitted], *, waited: bool) -> dict[str, Any]:
@@ -283,3 +257,76 @@ def failed_imports(imports: list[Submitted]) -> PartialFailureError | None:
     return PartialFailureError(
         f"{len(failed)} of {len(imports)} import(s) failed: "
         + ", ".join(str(i.import_id) for i in failed))
+
+
+def send_all(client: Any, contacts: Any, *, chunk_size: int = api.MAX_IMPORT,
+             before_request: Callable[[], None] | None = None,
+             on_progress: Callable[[Progress], None] | None = None,
+             total: int | None = None) -> list[Submitted]:
+    """POST `contacts` (an iterable of import contacts) in chunks, no journal
+    (for `sync`, whose plan is worked out again from the account on a rerun)."""
+    imports: list[Submitted] = []
+    batch: list[dict[str, Any]] = []
+    sent = 0
+
+    def flush() -> None:
+        nonlocal sent
+        if before_request:
+            before_request()
+        answer = api.start_import(batch).send(client)
+        imports.append(Submitted(len(imports), int(answer["id"]), len(batch),
+                                 str(answer.get("status") or "created")))
+        sent += len(batch)
+        if on_progress:
+            on_progress(Progress("sending", sent, total))
+
+    for contact in contacts:
+        batch.append(contact)
+        if len(batch) >= chunk_size:
+            flush()
+            batch = []
+    if batch:
+        flush()
+    return imports
+
+
+def follow(client: Any, imports: list[Submitted], *, timeout: float | None,
+           interval: float = 2.0, sleep: Callable[[float], None] = time.sleep,
+           before_request: Callable[[], None] | None = None,
+           on_progress: Callable[[Progress], None] | None = None,
+           on_final: Callable[[Submitted], None] | None = None) -> None:
+    """Poll every unfinished import until it is final; TimedOutError after `timeout`."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    waiting = [i for i in imports if i.status not in FINAL]
+    total = sum(i.count for i in imports)
+    delay = max(0.01, interval)
+    while True:
+        for item in list(waiting):
+            if before_request:
+                before_request()
+            answer = api.get_import(client, item.import_id)
+            item.status = str(answer.get("status") or item.status)
+            if item.status in FINAL:
+                item.counts = {"created": int(answer.get("created_contacts_count") or 0),
+                               "updated": int(answer.get("updated_contacts_count") or 0),
+                               "over_limit": int(answer.get("contacts_over_limit_count")
+                                                 or 0)}
+                if on_final:
+                    on_final(item)
+                waiting.remove(item)
+        done = sum(i.count for i in imports if i.status in FINAL)
+        states = sorted({i.status for i in waiting})
+        if on_progress:
+            on_progress(Progress("waiting", done, total, ", ".join(states)))
+        if not waiting:
+            return
+        left = None if deadline is None else deadline - time.monotonic()
+        if left is not None and left <= 0:
+            ids = ", ".join(str(i.import_id) for i in waiting)
+            raise TimedOutError(
+                f"gave up waiting after {timeout:g}s: import {ids} "
+                f"{'is' if len(waiting) == 1 else 'are'} still {', '.join(states)}",
+                hint="the import goes on; rerun the same command to follow it "
+                     "(nothing is imported twice)")
+        sleep(delay if left is None else min(delay, left))
+        delay = min(delay * 1.5, max(interval, 0.01) * 5)
