@@ -157,3 +157,35 @@ def download(client: Client, url: str) -> Any:
     API: the token is not sent there (a presigned URL refuses a second credential)."""
     return client.request("GET", "api", url, headers={"Authorization": None},  # type: ignore[dict-item]
                           raw=True, stream=True)
+
+
+# -- helpers for commands ----------------------------------------------------
+def resolve_list_ids(client: Client, values: list[str],
+                     lists: list[dict[str, Any]] | None = None) -> list[int]:
+    """`--list` values -> list ids: a number is an id, anything else a list name
+    (any case). The lists are fetched only when a name needs it."""
+    from mailtrap_cli.api.errors import UsageError
+
+    ids: list[int] = []
+    for value in values:
+        text = str(value).strip()
+        if text.isdigit():
+            number = int(text)
+        else:
+            if lists is None:
+                lists = list_lists(client)
+            found = [x for x in lists if str(x.get("name", "")).casefold() == text.casefold()]
+            if not found:
+                names = ", ".join(repr(x.get("name")) for x in lists[:20]) or "none yet"
+                raise UsageError(f"no contact list named {text!r} (lists: {names})",
+                                 hint="use a list id, or create the list with "
+                                      "`mailtrap contacts lists create`")
+            number = int(found[0]["id"])
+        if number not in ids:
+            ids.append(number)
+    return ids
+
+
+def field_types(client: Client) -> dict[str, str]:
+    """merge tag -> data type, from the account's field definitions."""
+    return {f["merge_tag"]: f["data_type"] for f in list_fields(client)}
