@@ -122,8 +122,7 @@ class Importer:
             while block := handle.read(1 << 20):
                 digest.update(block)
         opts = {"format": self.fmt, "map": sorted(self.options.mapping.items()),
-                "lists": sorted(self.options.list_ids),
-                "skip_invalid": self.options.skip_invalid}
+                "lists": sorted(self.options.list_ids)}
         digest.update(json.dumps(opts, sort_keys=True).encode())
         return digest.hexdigest()
 
@@ -176,6 +175,8 @@ class Importer:
         if self.checked.bad and not self.options.skip_invalid:
             raise UsageError(f"{self.checked.bad} bad row(s) in {self.label}; nothing was sent",
                              hint="fix them, or pass --skip-invalid to import the others")
+        if self.journal is None:
+            self.load_journal(write=True)
         total = self.checked.valid - self.checked.already
         sent = 0
         chunk_no = self.resume.next_chunk

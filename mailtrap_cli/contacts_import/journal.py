@@ -76,7 +76,13 @@ class ImportJournal:
         good_end = 0
         if exists:
             header, resume, good_end = _load(path)
-            if header.get("fingerprint") != fingerprint:
+            if header.get("fingerprint") != fingerprint and not resume.imports:
+                # nothing submitted under the old file or options: start over
+                resume = Resume()
+                if write:
+                    path.unlink()
+                exists = False
+            elif header.get("fingerprint") != fingerprint:
                 raise UsageError(
                     f"journal {path} belongs to another file or other options "
                     f"({len(resume.submitted)} rows recorded as submitted)",
