@@ -172,7 +172,7 @@ def test_export_streams_csv_and_jsonl(cli, server, account, tmp_path):
     lines = r.stdout.splitlines()
     assert lines[0].startswith("email,") and len(lines) == 4
     assert "exported 3 contact(s)" in r.stderr
-    r = cli("contacts", "export", "--format", "jsonl", "--interval", "0.01")
+    r = cli("contacts", "export", "-o", "jsonl", "--interval", "0.01")
     rows = r.jsonl()
     assert len(rows) == 4 and rows[0]["email"] == "m0@example.com"
     out = tmp_path / "all.csv"

@@ -78,9 +78,10 @@ def export_(ctx: typer.Context, list_: ListsOpt = None,
             out: Annotated[Path | None, typer.Option(
                 "--out", metavar="FILE", help="Write to FILE (only once complete) instead "
                 "of stdout.", dir_okay=False)] = None,
-            fmt: Annotated[str, typer.Option(
+            fmt: Annotated[str | None, typer.Option(
                 "--format", metavar="csv|jsonl|json",
-                help="CSV as the API makes it, or one JSON object per row.")] = "csv",
+                help="CSV as the API makes it (default), or JSON objects, one per row "
+                "(also with -o jsonl / -o json).")] = None,
             timeout: WaitTimeoutOpt = 600.0, interval: IntervalOpt = 2.0) -> None:
     """Export contacts (all, or by list and status) as CSV or JSONL.
 
@@ -94,12 +95,13 @@ def export_(ctx: typer.Context, list_: ListsOpt = None,
     Examples:
       mailtrap contacts export > contacts.csv
       mailtrap contacts export --list Newsletter --status subscribed --out subs.csv
-      mailtrap contacts export --format jsonl | jq -r .email
+      mailtrap contacts export -o jsonl | jq -r .email
       mailtrap contacts export --no-wait            # prints the export id
       mailtrap contacts export --id 42 --out later.csv
     """
     from mailtrap_cli.contacts_import import export
 
+    fmt = fmt or get_state(ctx).out.json_asked() or "csv"
     if fmt not in ("csv", "jsonl", "json"):
         raise UsageError(f"--format: {fmt!r} is not csv, jsonl or json")
     if status is not None and status not in api.STATUSES:
