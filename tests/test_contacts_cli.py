@@ -222,3 +222,25 @@ def test_sync_plans_then_applies(cli, server, account, tmp_path):
                                                    "new@example.com"]
     again = cli("contacts", "sync", str(src), "--list", "VIP", "--yes", "--interval", "0.01")
     assert again.code == 0 and "already matches" in again.stderr
+
+
+def test_an_import_whose_answer_was_lost_is_finished_by_a_rerun(cli, server, account,
+                                                                 tmp_path):
+    src = tmp_path / "many.csv"
+    src.write_text("email,age\n" + "".join(f"u{n}@example.com,{n}\n" for n in range(25)))
+    # The first request is processed, but its answer never arrives.
+    server.fault(path="/api/contacts/imports", method="POST", status=503, after=True)
+    first = cli("contacts", "import", str(src), "--chunk-size", "10", "--wait",
+                "--interval", "0.01")
+    _error(first, 1)
+    assert "outcome is unknown" in first.stderr
+    again = cli("contacts", "import", str(src), "--chunk-size", "10", "--wait",
+                "--interval", "0.01", "-o", "json")
+    assert again.code == 0, again
+    summary = again.json()
+    assert [i["contacts"] for i in summary["imports"]] == [10, 10, 5]
+    assert summary["created"] + summary["updated"] == 25
+    assert server.app.store.one("SELECT COUNT(*) AS n FROM contacts")["n"] == 25
+    third = cli("contacts", "import", str(src), "--chunk-size", "10", "-o", "json")
+    assert third.json()["already_submitted"] == 25
+    assert len(server.requests(path="/api/contacts/imports", method="POST")) == 4

@@ -68,6 +68,9 @@ def import_(ctx: typer.Context, file: FileArg, fmt: FormatOpt = None, map_: MapO
             new_journal: Annotated[bool, typer.Option(
                 "--new-journal", help="Forget an earlier run's journal and import every "
                 "row again.")] = False,
+            chunk_size: Annotated[int, typer.Option(
+                "--chunk-size", min=1, max=api.MAX_IMPORT, metavar="N",
+                help="Contacts per import request (at most 50,000).")] = api.MAX_IMPORT,
             dry_run: DryRunOpt = False) -> None:
     """Import contacts from CSV or JSONL, in requests of up to 50,000.
 
@@ -98,7 +101,8 @@ def import_(ctx: typer.Context, file: FileArg, fmt: FormatOpt = None, map_: MapO
     lists = api.list_lists(client)
     schema = Schema.of(api.list_fields(client), lists)
     options = Options(file, fmt, mapping, api.resolve_list_ids(client, list_ or [], lists),
-                      skip_invalid=skip_invalid, journal=journal, new_journal=new_journal)
+                      skip_invalid=skip_invalid, chunk_size=chunk_size, journal=journal,
+                      new_journal=new_journal)
     reporter = Reporter(state.out, "import")
     importer = Importer(client, options, schema, on_progress=reporter)
     try:
