@@ -173,7 +173,9 @@ def update(ctx: typer.Context, campaign_id: CampaignArg, name: NameOpt = None,
            subject: SubjectOpt = None, html: HtmlOpt = None, html_file: HtmlFileOpt = None,
            text: TextOpt = None, text_file: TextFileOpt = None, template: TemplateOpt = None,
            list_: ListOpt = None, dry_run: DryRunOpt = False) -> None:
-    """Change a draft or scheduled campaign; only what is given changes.
+    """Change a draft or scheduled campaign.
+
+    Only what is given changes.
 
     \b
     Examples:
@@ -213,7 +215,7 @@ def stats(ctx: typer.Context, campaign_id: CampaignArg,
               "--start-date", metavar="YYYY-MM-DD", help="Count from this day.")] = None,
           end_date: Annotated[str | None, typer.Option(
               "--end-date", metavar="YYYY-MM-DD", help="Count up to this day.")] = None) -> None:
-    """Show a campaign's counts and rates (delivered, opened, clicked, ...).
+    """Show a campaign's counts and rates.
 
     A table of metrics with counts and rates in percent; JSON keeps the API's
     fields (rates from 0 to 1).

@@ -49,7 +49,7 @@ def get(ctx: typer.Context, contact: ContactArg) -> None:
 def create(ctx: typer.Context,
            email: Annotated[str, typer.Argument(metavar="EMAIL", help="The address.")],
            field: FieldsOpt = None, list_: ListsOpt = None, dry_run: DryRunOpt = False) -> None:
-    """Create a contact (an error when the address exists: `update` upserts).
+    """Create a contact (`update` also creates: an upsert).
 
     \b
     Examples:
@@ -78,7 +78,7 @@ def update(ctx: typer.Context, contact: ContactArg,
                "--subscribe/--unsubscribe",
                help="Subscribe or unsubscribe the contact.", show_default=False)] = None,
            dry_run: DryRunOpt = False) -> None:
-    """Update a contact, or create it when the address is new (an upsert).
+    """Update a contact, or create it when new (an upsert).
 
     Says whether the contact was created or updated. Fields not given stay as
     they are; `--field TAG=` clears one.
@@ -135,7 +135,9 @@ def event(ctx: typer.Context, contact: ContactArg,
               "--param", metavar="KEY=VALUE",
               help="A parameter; numbers, true/false and null are typed (repeatable).")] = None,
           dry_run: DryRunOpt = False) -> None:
-    """Record a custom event for a contact (for automations and segments).
+    """Record a custom event for a contact.
+
+    Events feed automations and segments.
 
     \b
     Examples:

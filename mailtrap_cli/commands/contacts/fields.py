@@ -13,8 +13,7 @@ from mailtrap_cli.commands.contacts.common import FIELD_VIEW
 from mailtrap_cli.context import get_state
 from mailtrap_cli.options import AllOpt, DryRunOpt, LimitOpt, Typer, YesOpt
 
-app = Typer(help="Contact fields (merge tags and data types): list, get, create, update, "
-                 "delete.")
+app = Typer(help="Contact fields: list, get, create, update, delete.")
 
 FieldArg = Annotated[str, typer.Argument(metavar="ID|MERGE_TAG", help="The field, by id or "
                                                                     "merge tag.")]
