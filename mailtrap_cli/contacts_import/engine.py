@@ -75,8 +75,9 @@ class Importer:
     def __init__(self, client: Any, options: Options, schema: Schema, *,
                  on_progress: Callable[[Progress], None] | None = None,
                  before_request: Callable[[], None] | None = None,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep, stdin: Any = None) -> None:
         self.client = client
+        self.stdin = stdin           # a binary stream for `-` (default: sys.stdin's)
         self.options = options
         self.schema = schema
         self.label = label_of(options.path)
@@ -105,7 +106,8 @@ class Importer:
         handle = tempfile.NamedTemporaryFile(prefix="mailtrap-import-", suffix=".spool",  # noqa: SIM115
                                              delete=False)
         try:
-            source = sys.stdin.buffer if path == STDIN else open(path, "rb")  # noqa: SIM115
+            stdin = self.stdin if self.stdin is not None else sys.stdin.buffer
+            source = stdin if path == STDIN else open(path, "rb")  # noqa: SIM115
             with handle:
                 shutil.copyfileobj(source, handle, 1 << 20)
             if path != STDIN:

@@ -70,6 +70,14 @@ def typed_fields(client: Any, pairs: list[str] | None) -> dict[str, Any] | None:
         raise UsageError(f"--field: {exc}") from None
 
 
+def stdin_of(state: Any, path: str) -> Any:
+    """The binary stdin for FILE `-` (claimed: stdin is read once a run), else None."""
+    if path != "-":
+        return None
+    state.io.claim_stdin("FILE")
+    return getattr(state.io.stdin, "buffer", state.io.stdin)
+
+
 def list_ids(client: Any, values: list[str] | None) -> list[int]:
     return api.resolve_list_ids(client, values or [])
 

@@ -19,6 +19,7 @@ from mailtrap_cli.commands.contacts.common import (
     ListsOpt,
     Reporter,
     WaitTimeoutOpt,
+    stdin_of,
 )
 from mailtrap_cli.context import get_state
 from mailtrap_cli.options import DryRunOpt, OwnTimeoutCommand, Typer
@@ -104,7 +105,8 @@ def import_(ctx: typer.Context, file: FileArg, fmt: FormatOpt = None, map_: MapO
                       skip_invalid=skip_invalid, chunk_size=chunk_size, journal=journal,
                       new_journal=new_journal)
     reporter = Reporter(state.out, "import")
-    importer = Importer(client, options, schema, on_progress=reporter)
+    importer = Importer(client, options, schema, on_progress=reporter,
+                        stdin=stdin_of(state, file))
     try:
         importer.load_journal(write=False)   # written once every row passed
         checked = importer.check()

@@ -9,7 +9,7 @@ import typer
 
 from mailtrap_cli.api import contacts as api
 from mailtrap_cli.api.errors import UsageError
-from mailtrap_cli.commands.contacts.common import IntervalOpt, Reporter, WaitTimeoutOpt
+from mailtrap_cli.commands.contacts.common import IntervalOpt, Reporter, WaitTimeoutOpt, stdin_of
 from mailtrap_cli.commands.contacts.importing import (
     FileArg,
     FormatOpt,
@@ -98,7 +98,7 @@ def sync_(ctx: typer.Context, file: FileArg,
     reporter = Reporter(state.out, "sync")
     importer = Importer(client, Options(file, fmt, parse_map(map_ or []),
                                         skip_invalid=skip_invalid), schema,
-                        on_progress=reporter)
+                        on_progress=reporter, stdin=stdin_of(state, file))
     try:
         checked = importer.check()
         if checked.bad and not skip_invalid:
