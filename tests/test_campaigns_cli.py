@@ -73,3 +73,18 @@ def test_schedule_cancel_start_stats(cli, server, newsletter):
     assert "delivery\t2\t100.0%" in table.stdout
     stats = cli("campaigns", "stats", cid, "-o", "json").json()
     assert stats["delivery_rate"] == 1.0
+
+
+def test_list_pages_with_tokens_and_terminate(cli, server, newsletter):
+    ids = [_create(cli, "--list", str(newsletter))["id"] for _ in range(3)]
+    r = cli("campaigns", "list", "--limit", "2", "-o", "json")
+    assert [c["id"] for c in r.json()] == ids[::-1][:2]
+    from mailtrap_cli.api import campaigns
+
+    assert campaigns.MAX_PER_PAGE == 100
+    tsv = cli("campaigns", "list", "-o", "tsv")
+    assert tsv.stdout.splitlines()[0].split("\t")[:3] == ["id", "name", "state"]
+    server.call("POST", f"/api/email_campaigns/{ids[0]}/start")
+    r = cli("campaigns", "terminate", str(ids[0]), "--yes", "-o", "json")
+    assert r.code == 0 and r.json()["current_state"] == "terminated"
+    cli("campaigns", "terminate", str(ids[1]), "--yes").assert_clean_error(1)
