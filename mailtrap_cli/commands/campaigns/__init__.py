@@ -131,7 +131,8 @@ def get(ctx: typer.Context, campaign_id: CampaignArg) -> None:
 
 
 @app.command()
-def create(ctx: typer.Context, name: Annotated[str, typer.Option("--name", metavar="NAME", help="Campaign name.")],
+def create(ctx: typer.Context,
+           name: Annotated[str, typer.Option("--name", metavar="NAME", help="Campaign name.")],
            domain_id: Annotated[int, typer.Option(
                "--domain-id", min=1, metavar="ID", help="The verified sending domain's id.")],
            sender: Annotated[str, typer.Option(
