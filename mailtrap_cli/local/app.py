@@ -10,6 +10,7 @@ import time
 from collections import deque
 from typing import Any
 
+from mailtrap_cli.local import compat
 from mailtrap_cli.local.faults import Faults, Limits
 from mailtrap_cli.local.router import HTTPError, Request, Response, Router
 from mailtrap_cli.local.store import Store, now_iso
@@ -110,6 +111,27 @@ class LocalApp:
         return response
 
     def _dispatch(self, req: Request) -> Response:
+        """Answer from the routes; an account-scoped path no route serves as it is
+        is answered by the current route (compat.py), with both field spellings."""
+        import dataclasses
+
+        scoped = compat.split_scoped(req.path) if req.path.startswith("/api/accounts/") else None
+        if scoped is not None and not self.router.serves(req.path):
+            inner = dataclasses.replace(req, path=scoped[1], query=compat.current_query(req.query),
+                                        body=compat.current_body_bytes(req.body), _json=None,
+                                        params={})
+            response = self._route(inner)
+            response.body = compat.response_with_old_names(
+                response.body, response.headers.get("Content-Type", ""))
+            return response
+        if req.body and req.method in ("POST", "PUT", "PATCH") \
+                and not req.path.startswith(("/api/send", "/api/batch")):
+            body = compat.current_body_bytes(req.body)   # either wrapper is accepted
+            if body is not req.body:
+                req = dataclasses.replace(req, body=body, _json=None)
+        return self._route(req)
+
+    def _route(self, req: Request) -> Response:
         try:
             # HEAD is answered as GET; the HTTP server and the transport drop the body.
             method = "GET" if req.method == "HEAD" else req.method

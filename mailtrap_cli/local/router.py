@@ -147,6 +147,10 @@ class Router:
 
         return decorator
 
+    def serves(self, path: str) -> bool:
+        """True when some route (any method) matches the path."""
+        return any(regex.match(path) for _, regex, _, _ in self.routes)
+
     def match(self, method: str, path: str) -> tuple[Handler, dict[str, Any]]:
         allowed = False
         for route_method, regex, converters, handler in self.routes:
