@@ -51,19 +51,44 @@ class LocalApp:
             except ModuleNotFoundError as exc:
                 if exc.name != name:
                     raise
+        self._modules = modules
+        self._create_and_seed()
         for module in modules:
+            if hasattr(module, "register"):
+                module.register(self.router)
+
+    def _create_and_seed(self) -> None:
+        for module in self._modules:
             schema = getattr(module, "SCHEMA", None)
             if schema:
                 self.store.script(schema)
         # One write transaction for every seed: processes opening a new database
         # file at once (the server and in-process CLI runs) seed it only once.
         with self.store.tx():
-            for module in modules:
+            for module in self._modules:
                 if hasattr(module, "seed"):
                     module.seed(self.store)
-        for module in modules:
-            if hasattr(module, "register"):
-                module.register(self.router)
+
+    def reset(self) -> None:
+        """Empty the database as if new (ids start again at 1), then seed it;
+        the request log and queued faults go too (`mailtrap local reset`)."""
+        with self.store.tx() as conn:
+            tables = [r[0] for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' "
+                "AND name NOT LIKE 'sqlite_%'")]
+            conn.execute("PRAGMA defer_foreign_keys = ON")
+            for table in tables:
+                conn.execute(f'DELETE FROM "{table}"')  # noqa: S608 - names from sqlite_master
+            if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'"
+                            ).fetchone():
+                conn.execute("DELETE FROM sqlite_sequence")
+            with self.store.tx():
+                for module in self._modules:
+                    if hasattr(module, "seed"):
+                        module.seed(self.store)
+        with self._log_lock:
+            self.log.clear()
+        self.faults.clear()
 
     def close(self) -> None:
         self.store.close()

@@ -6,7 +6,10 @@
 - POST   /_local/faults            queue a fault: {status, count, retry_after, path,
                                    method, drop, after, body}
 - DELETE /_local/faults            clear queued faults
-- POST   /_local/config            {latency: seconds, rate_limit: [count, seconds] | null}
+- POST   /_local/config            {latency: seconds, rate_limit: [count, seconds] | null,
+                                   max_message_size: bytes (every sandbox and new ones)}
+- PATCH  /_local/sandboxes/{id}    {max_message_size: bytes}: one sandbox's limit
+- POST   /_local/reset             empty the database (fresh seed), the log and the faults
 """
 
 from __future__ import annotations
@@ -18,7 +21,10 @@ from mailtrap_cli.local.router import HTTPError, Request, Router
 
 
 def health(app: Any, req: Request) -> dict[str, Any]:
-    return {"ok": True, "started_at": app.started_at, "db": app.store.path}
+    import os
+
+    return {"ok": True, "started_at": app.started_at, "db": app.store.path,
+            "pid": os.getpid()}
 
 
 def requests_log(app: Any, req: Request) -> list[dict[str, Any]]:
@@ -59,7 +65,43 @@ def set_config(app: Any, req: Request) -> dict[str, Any]:
         value = body["rate_limit"]
         app.limits.rate_limit = (int(value[0]), float(value[1])) if value else None
         app.limits._hits.clear()
-    return {"latency": app.limits.latency, "rate_limit": app.limits.rate_limit}
+    if "max_message_size" in body:
+        from mailtrap_cli.local.mailstore import set_message_limit
+
+        set_message_limit(app.store, _size(body["max_message_size"]))
+    from mailtrap_cli.local.mailstore import default_message_limit
+
+    with app.store.lock:
+        limit = default_message_limit(app.store.conn)
+    return {"latency": app.limits.latency, "rate_limit": app.limits.rate_limit,
+            "max_message_size": limit}
+
+
+MAX_SIZE_LIMIT = 1024 * 1024 * 1024
+
+
+def _size(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_SIZE_LIMIT:
+        raise HTTPError(422, {"errors": {"max_message_size": [
+            f"must be a whole number of bytes from 1 to {MAX_SIZE_LIMIT}"]}})
+    return value
+
+
+def set_sandbox_limits(app: Any, req: Request, sandbox_id: int) -> dict[str, Any]:
+    from mailtrap_cli.local.mailstore import get_sandbox, set_message_limit
+
+    body = req.json() or {}
+    if not isinstance(body, dict) or "max_message_size" not in body:
+        raise HTTPError(422, {"errors": {"max_message_size": ["can't be blank"]}})
+    if not set_message_limit(app.store, _size(body["max_message_size"]), sandbox_id):
+        raise HTTPError(404, {"error": "Not Found"})
+    row = get_sandbox(app.store, sandbox_id) or {}
+    return {"id": sandbox_id, "max_message_size": row.get("max_message_size")}
+
+
+def reset(app: Any, req: Request) -> dict[str, Any]:
+    app.reset()
+    return {"ok": True, "db": app.store.path}
 
 
 def register(router: Router) -> None:
@@ -69,3 +111,5 @@ def register(router: Router) -> None:
     router.add("POST", "/_local/faults", add_fault)
     router.add("DELETE", "/_local/faults", clear_faults)
     router.add("POST", "/_local/config", set_config)
+    router.add("PATCH", "/_local/sandboxes/{sandbox_id:int}", set_sandbox_limits)
+    router.add("POST", "/_local/reset", reset)
