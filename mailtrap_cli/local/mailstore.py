@@ -109,6 +109,26 @@ def default_message_limit(conn: Any) -> int:
     return int(row[0]) if row else DEFAULT_MESSAGE_LIMIT
 
 
+_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "kib": 1024, "m": 1024 ** 2, "mb": 1024 ** 2,
+          "mib": 1024 ** 2, "g": 1024 ** 3, "gb": 1024 ** 3, "gib": 1024 ** 3}
+MAX_LIMIT = 1024 ** 3
+
+
+def parse_size(text: str) -> int:
+    """`25MB`, `512KB`, `10485760` -> bytes (K/M/G are 1024-based, as Mailtrap's
+    "5 MB" sandbox limit is 5242880); ValueError with the reason otherwise."""
+    import re
+
+    found = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*", text)
+    unit = found.group(2).lower() if found else ""
+    if not found or unit not in _UNITS:
+        raise ValueError(f"'{text}' is not a size")
+    size = int(float(found.group(1)) * _UNITS[unit])
+    if not 1 <= size <= MAX_LIMIT:
+        raise ValueError(f"'{text}' is out of range (1 byte to 1GB)")
+    return size
+
+
 def set_message_limit(store: Store, limit: int, sandbox_id: int | None = None) -> int:
     """Set `max_message_size` of one sandbox, or of every sandbox and of new ones;
     returns how many sandboxes changed."""
