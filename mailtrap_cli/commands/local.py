@@ -230,6 +230,7 @@ def _child_args(ctx: typer.Context, path: str) -> list[str]:
 
 def _detach(ctx: typer.Context, state: Any, path: str) -> None:
     """Start the server as a background process; return once it answers."""
+    import os
     import subprocess
     import time
 
@@ -244,9 +245,11 @@ def _detach(ctx: typer.Context, state: Any, path: str) -> None:
     log = runstate.log_path(path)
     log.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     with open(log, "ab") as sink:
+        # Its own session (POSIX) or DETACHED_PROCESS | CREATE_NEW_PROCESS_GROUP (Windows).
+        detached: dict[str, Any] = ({"creationflags": 0x00000008 | 0x00000200}
+                                    if os.name == "nt" else {"start_new_session": True})
         child = subprocess.Popen(_child_args(ctx, path), stdin=subprocess.DEVNULL,
-                                 stdout=sink, stderr=subprocess.STDOUT,
-                                 start_new_session=True)
+                                 stdout=sink, stderr=subprocess.STDOUT, **detached)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if child.poll() is not None:

@@ -66,6 +66,8 @@ def read(db: str) -> dict[str, Any] | None:
 
 
 def process_alive(pid: int) -> bool:
+    if os.name == "nt":    # os.kill(pid, 0) would terminate it there
+        return _windows_alive(pid)
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -75,6 +77,21 @@ def process_alive(pid: int) -> bool:
     except OSError:
         return False
     return True
+
+
+def _windows_alive(pid: int) -> bool:
+    import ctypes
+
+    kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+    handle = kernel32.OpenProcess(0x1000, False, pid)   # PROCESS_QUERY_LIMITED_INFORMATION
+    if not handle:
+        return False
+    try:
+        code = ctypes.c_ulong()
+        kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
+        return code.value == 259    # STILL_ACTIVE
+    finally:
+        kernel32.CloseHandle(handle)
 
 
 def health(info: dict[str, Any], timeout: float = 2.0) -> dict[str, Any] | None:
