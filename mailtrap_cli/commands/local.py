@@ -415,23 +415,19 @@ def env(
 
 
 def _sandbox_for_env(info: dict[str, Any], sandbox_id: int | None) -> dict[str, Any] | None:
-    import requests
-
     from mailtrap_cli.api.errors import MailtrapError, NotFoundError
+    from mailtrap_cli.local import runstate
 
-    verify: Any = info.get("ca_file") or True
     suffix = f"/{sandbox_id}" if sandbox_id is not None else ""
     try:
-        r = requests.get(f"{info['url']}/api/sandboxes{suffix}", timeout=10, verify=verify,
-                         headers={"Authorization": "Bearer local"})
-    except requests.RequestException as exc:
-        raise MailtrapError(f"the server on {info['url']} did not answer: {exc}") from None
-    if r.status_code == 404:
+        status_code, data = runstate.call(info, "GET", f"/api/sandboxes{suffix}", timeout=10)
+    except runstate.Unreachable as exc:
+        raise MailtrapError(str(exc)) from None
+    if status_code == 404:
         raise NotFoundError(f"sandbox {sandbox_id} not found on {info['url']}",
                             hint="list them: mailtrap -p local sandbox sandboxes list")
-    if not r.ok:
-        raise MailtrapError(f"the server on {info['url']} answered {r.status_code}")
-    data = r.json()
+    if status_code != 200:
+        raise MailtrapError(f"the server on {info['url']} answered {status_code}")
     if isinstance(data, list):
         return data[0] if data else None
     return data
@@ -461,12 +457,14 @@ def reset(
     state.confirm(f"Delete everything in the built-in server's database {path}?", yes)
     info, found = runstate.running(path)
     if found == "running":
-        import requests
+        from mailtrap_cli.api.errors import MailtrapError
 
-        r = requests.post(info["url"] + "/_local/reset", timeout=30,
-                          verify=info.get("ca_file") or True,
-                          headers={"Authorization": "Bearer local"})
-        r.raise_for_status()
+        try:
+            status_code, _ = runstate.call(info, "POST", "/_local/reset")
+        except runstate.Unreachable as exc:
+            raise MailtrapError(str(exc)) from None
+        if status_code != 200:
+            raise MailtrapError(f"the server on {info['url']} answered {status_code}")
     else:
         from mailtrap_cli.local.transport import app_for
 

@@ -110,6 +110,29 @@ def health(info: dict[str, Any], timeout: float = 2.0) -> dict[str, Any] | None:
     return body
 
 
+class Unreachable(Exception):
+    """The running server did not answer a call (`local env`, `local reset`)."""
+
+
+def call(info: dict[str, Any], method: str, path: str, timeout: float = 30.0
+         ) -> tuple[int, Any]:
+    """(status, JSON body or None) of one request to the running server,
+    trusting its CA when TLS is on; Unreachable when it does not answer."""
+    import requests
+
+    try:
+        r = requests.request(method, info["url"] + path, timeout=timeout,
+                             verify=info.get("ca_file") or True,
+                             headers={"Authorization": "Bearer local"})
+    except requests.RequestException as exc:
+        raise Unreachable(f"the server on {info['url']} did not answer: {exc}") from None
+    try:
+        body = r.json() if r.content else None
+    except ValueError:
+        body = None
+    return r.status_code, body
+
+
 def running(db: str) -> tuple[dict[str, Any] | None, str]:
     """(info, state): state is "running", "not-running", "stale" (file removed) or
     "not-answering" (the process lives but does not answer as the server)."""
