@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import stat
 import subprocess
 import sys
 import textwrap
@@ -113,6 +114,13 @@ def test_detach_with_tls_and_env_ca_variables(run_mailtrap, detached, tmp_path):
     assert values["REQUESTS_CA_BUNDLE"] == values["SSL_CERT_FILE"] == info["ca_bundle"]
     assert values["MAILTRAP_SMTPS_PORT"] == str(info["smtps_port"])
     assert _eval_env_and_run_app(run_mailtrap, tmp_path, tls=True) == ["via env"]
+    # the CLI itself, after the same eval, trusts the CA too
+    shell = ('eval "$1"; exec "$2" -m mailtrap_cli sandbox messages list -o json')
+    proc = subprocess.run(["bash", "-c", shell, "bash", run_mailtrap("local", "env").stdout,
+                           sys.executable], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert [m["subject"] for m in json.loads(proc.stdout)] == ["via env"]
+    assert stat.S_IMODE(os.stat(info["db"] + ".log").st_mode) == 0o600
 
 
 def test_stale_pid_file_is_removed_and_does_not_block_a_new_server(run_mailtrap, detached,

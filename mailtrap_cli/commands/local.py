@@ -244,7 +244,8 @@ def _detach(ctx: typer.Context, state: Any, path: str) -> None:
         _tls_files(path)        # a missing `cryptography` is reported here, not in a log
     log = runstate.log_path(path)
     log.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    with open(log, "ab") as sink:
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)  # may log requests
+    with os.fdopen(fd, "ab") as sink:
         # Its own session (POSIX) or DETACHED_PROCESS | CREATE_NEW_PROCESS_GROUP (Windows).
         detached: dict[str, Any] = ({"creationflags": 0x00000008 | 0x00000200}
                                     if os.name == "nt" else {"start_new_session": True})
