@@ -11,6 +11,7 @@ test set-up would) and, for plain HTTP, swap the scheme.
 from __future__ import annotations
 
 import base64
+import re
 from typing import Any
 
 import pytest
@@ -177,3 +178,40 @@ def test_scoped_paths_log_as_sent_and_unknown_ones_are_404(server):
     assert server.call("GET", "/api/accounts/1/inboxes").status_code == 200
     logged = server.requests(path="/api/accounts/1/inboxes")
     assert [entry["status"] for entry in logged] == [200]
+
+
+def _scoped(path: str) -> str:
+    rest = path[len("/api"):]
+    rest = re.sub(r"^/sandboxes(?=/|$)", "/inboxes", rest)
+    rest = re.sub(r"^/domains(?=/|$)", "/sending_domains", rest)
+    rest = re.sub(r"^/projects/(\d+)/sandboxes", r"/projects/\1/inboxes", rest)
+    return f"/api/accounts/{ACCOUNT_ID}{rest}"
+
+
+def test_every_get_route_answers_at_both_families(server):
+    """Whatever route modules exist, each GET answers the same at the scoped path,
+    plus the old spellings: nobody has to register the SDKs' paths."""
+    from mailtrap_cli.local.compat import with_old_names
+
+    template = server.call("POST", "/api/email_templates", json={"email_template": {
+        "name": "T", "subject": "S", "category": "c", "body_text": "x"}})
+    assert template.status_code in (200, 201)
+    server.call("POST", "/api/send/1", json={
+        "from": {"email": "a@example.com"}, "to": [{"email": "b@example.com"}],
+        "subject": "s", "text": "t", "html": "<p>t</p>",
+        "attachments": [{"content": base64.b64encode(b"hi").decode(), "filename": "a.txt"}]})
+    checked = 0
+    for method, pattern in server.app.router.templates:
+        if method != "GET" or not pattern.startswith("/api/") \
+                or pattern.startswith(("/api/accounts", "/api/send", "/api/batch")):
+            continue
+        path = re.sub(r"\{\w+(:\w+)?\}", "1", pattern).replace("\\.", ".")
+        current = server.call("GET", path)
+        scoped = server.call("GET", _scoped(path))
+        assert scoped.status_code == current.status_code, (path, scoped.text[:200])
+        if "json" in current.headers.get("Content-Type", "") and current.content:
+            assert scoped.json() == with_old_names(current.json()), path
+        else:
+            assert scoped.content == current.content, path
+        checked += 1
+    assert checked >= 20

@@ -127,6 +127,7 @@ class Router:
     def __init__(self) -> None:
         self.routes: list[tuple[str, re.Pattern[str], dict[str, Callable[[str], Any]],
                                 Handler]] = []
+        self.templates: list[tuple[str, str]] = []   # (method, pattern) as registered
 
     def add(self, method: str, pattern: str, handler: Handler) -> None:
         converters: dict[str, Callable[[str], Any]] = {}
@@ -138,6 +139,7 @@ class Router:
             return f"(?P<{name}>{regex})"
 
         regex = re.compile("^" + _PARAM.sub(repl, pattern) + "$")
+        self.templates.append((method.upper(), pattern))
         self.routes.append((method.upper(), regex, converters, handler))
 
     def route(self, method: str, pattern: str) -> Callable[[Handler], Handler]:
