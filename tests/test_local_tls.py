@@ -119,3 +119,29 @@ def test_sdk_over_https_with_the_ca_bundle(tls_server, monkeypatch):
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tls_server.tls.ca_bundle))
     client = mailtrap.MailtrapClient(token="any-token", account_id=str(ACCOUNT_ID))
     exercise_sdk(client, hostport)
+
+
+def test_servers_starting_at_once_make_one_consistent_ca(tmp_path):
+    import threading
+
+    from mailtrap_cli.local.tls import ensure
+
+    folder = tmp_path / "tls"
+    barrier = threading.Barrier(4)
+    made = []
+
+    def start() -> None:
+        barrier.wait()
+        made.append(ensure(folder))
+
+    threads = [threading.Thread(target=start) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    files = made[0]
+    from cryptography import x509
+
+    cert = x509.load_pem_x509_certificate(files.cert.read_bytes())
+    ca = x509.load_pem_x509_certificate(files.ca.read_bytes())
+    cert.verify_directly_issued_by(ca)

@@ -16,7 +16,9 @@ for any name, which is why its key never leaves the 0600 file.
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -80,13 +82,30 @@ def ensure(folder: Path) -> TlsFiles:
         raise TlsUnavailable("--tls needs the `cryptography` package") from None
     files = TlsFiles.under(folder)
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    if not (files.ca.exists() and files.ca_key.exists()):
-        _make_ca(files)
-    if not (files.cert.exists() and files.key.exists()) or _expiring(files.cert):
-        _make_server_cert(files)
-    if not files.ca_bundle.exists() or files.ca_bundle.stat().st_mtime < files.ca.stat().st_mtime:
-        _write(files.ca_bundle, files.ca.read_bytes() + b"\n" + _public_roots())
+    with _locked(folder / ".lock"):   # two servers starting at once make one CA
+        if not (files.ca.exists() and files.ca_key.exists()):
+            _make_ca(files)
+        if not (files.cert.exists() and files.key.exists()) or _expiring(files.cert):
+            _make_server_cert(files)
+        if not files.ca_bundle.exists() \
+                or files.ca_bundle.stat().st_mtime < files.ca.stat().st_mtime:
+            _write(files.ca_bundle, files.ca.read_bytes() + b"\n" + _public_roots())
     return files
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            import fcntl
+        except ImportError:     # Windows: no advisory lock; first starts rarely race
+            yield
+            return
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 # -- making ------------------------------------------------------------------
