@@ -66,7 +66,6 @@ def serve(
     from mailtrap_cli.local import runstate
     from mailtrap_cli.local.http import make_server
     from mailtrap_cli.local.net import is_loopback
-    from mailtrap_cli.local.transport import default_db
 
     state = get_state(ctx)
     out = state.out
@@ -74,7 +73,7 @@ def serve(
         raise UsageError(f"refusing to bind {host}: the built-in server accepts any token",
                          hint="bind 127.0.0.1, or pass --allow-remote if you mean it")
     limit = _parse_size(max_message_size) if max_message_size is not None else None
-    path = db or str(default_db())
+    path = _db_path(db)
     _refuse_second_server(path)
     if detach:
         _detach(ctx, state, path)
@@ -294,9 +293,13 @@ DbOpt = Annotated[str | None, typer.Option(
 
 
 def _db_path(db: str | None) -> str:
+    import os
+
     from mailtrap_cli.local.transport import default_db
 
-    return db or str(default_db())
+    path = db or str(default_db())
+    # One spelling per file, so every command finds the same pid file from any folder.
+    return path if path == ":memory:" else os.path.abspath(os.path.expanduser(path))
 
 
 @app.command()
