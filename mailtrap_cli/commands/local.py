@@ -170,9 +170,8 @@ def _start_smtp(ctx: typer.Context, out: Any, app_: Any, host: str, smtp_port: i
                 smtps_port: int, context: Any, allow_remote: bool, httpd: Any) -> list[Any]:
     """The SMTP listener (STARTTLS with a context) and, with TLS, the SMTPS one. A
     default port that is taken is skipped with a warning; a chosen one is an error."""
-    from typer._click.core import ParameterSource
-
     from mailtrap_cli.local.smtp import SmtpListener
+    from mailtrap_cli.startup.typer_compat import ParameterSource
 
     started: list[Any] = []
     wanted = [("smtp_port", smtp_port, False, "--smtp-port", "SMTP")]
@@ -211,7 +210,7 @@ def _child_args(ctx: typer.Context, path: str) -> list[str]:
     """`local serve` again, in the foreground, with this run's options."""
     import sys
 
-    from typer._click.core import ParameterSource
+    from mailtrap_cli.startup.typer_compat import ParameterSource
 
     args = [sys.executable, "-m", "mailtrap_cli", "local", "serve", "--db", path]
     params = ctx.params
