@@ -102,7 +102,7 @@ def test_ten_mb_attachment_storable_once_the_limit_is_raised(server):
 
 def test_local_sandbox_limit_and_its_errors(server):
     r = server.call("PATCH", "/_local/sandboxes/1", json={"max_message_size": 100})
-    assert r.json() == {"id": 1, "max_message_size": 100}
+    assert r.json() == {"id": 1, "max_message_size": 100, "max_size": 0}
     assert server.call("POST", "/api/send/1", json={**MESSAGE, "text": "x" * 200}
                        ).status_code == 413
     assert server.call("PATCH", "/_local/sandboxes/99",
@@ -123,3 +123,17 @@ def test_reset_empties_and_reseeds(server):
     assert server.call("GET", "/api/sandboxes/1/messages").json() == []
     box = server.call("GET", "/api/sandboxes/1").json()
     assert box["username"] == "local-sandbox-1"
+
+
+def test_a_full_sandbox_drops_its_oldest_messages(server):
+    r = server.call("PATCH", "/_local/sandboxes/1", json={"max_size": 2})
+    assert r.json()["max_size"] == 2
+    for n in range(4):
+        server.call("POST", "/api/send/1", json={**MESSAGE, "subject": f"m{n}"})
+    kept = server.call("GET", "/api/sandboxes/1/messages").json()
+    assert [m["subject"] for m in kept] == ["m3", "m2"]
+    box = server.call("GET", "/api/sandboxes/1").json()
+    assert box["max_size"] == 2 and box["sent_messages_count"] == 4
+    for bad in (-1, "2", 10**7):
+        assert server.call("PATCH", "/_local/sandboxes/1",
+                           json={"max_size": bad}).status_code == 422

@@ -8,7 +8,8 @@
 - DELETE /_local/faults            clear queued faults
 - POST   /_local/config            {latency: seconds, rate_limit: [count, seconds] | null,
                                    max_message_size: bytes (every sandbox and new ones)}
-- PATCH  /_local/sandboxes/{id}    {max_message_size: bytes}: one sandbox's limit
+- PATCH  /_local/sandboxes/{id}    {max_message_size: bytes, max_size: messages kept}:
+                                   one sandbox's limits (a full one drops its oldest)
 - POST   /_local/reset             empty the database (fresh seed), the log and the faults
 """
 
@@ -88,15 +89,25 @@ def _size(value: Any) -> int:
 
 
 def set_sandbox_limits(app: Any, req: Request, sandbox_id: int) -> dict[str, Any]:
-    from mailtrap_cli.local.mailstore import get_sandbox, set_message_limit
+    """{max_message_size: bytes, max_size: messages kept (0 = no limit)}, either or both."""
+    from mailtrap_cli.local.mailstore import get_sandbox, set_message_limit, set_sandbox_max_size
 
     body = req.json() or {}
-    if not isinstance(body, dict) or "max_message_size" not in body:
+    if not isinstance(body, dict) or not {"max_message_size", "max_size"} & set(body):
         raise HTTPError(422, {"errors": {"max_message_size": ["can't be blank"]}})
-    if not set_message_limit(app.store, _size(body["max_message_size"]), sandbox_id):
+    if get_sandbox(app.store, sandbox_id) is None:
         raise HTTPError(404, {"error": "Not Found"})
+    if "max_size" in body:
+        count = body["max_size"]
+        if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= 10**6:
+            raise HTTPError(422, {"errors": {"max_size": [
+                "must be a whole number of messages from 0 (no limit) to 1000000"]}})
+        set_sandbox_max_size(app.store, count, sandbox_id)
+    if "max_message_size" in body:
+        set_message_limit(app.store, _size(body["max_message_size"]), sandbox_id)
     row = get_sandbox(app.store, sandbox_id) or {}
-    return {"id": sandbox_id, "max_message_size": row.get("max_message_size")}
+    return {"id": sandbox_id, "max_message_size": row.get("max_message_size"),
+            "max_size": row.get("max_size")}
 
 
 def reset(app: Any, req: Request) -> dict[str, Any]:

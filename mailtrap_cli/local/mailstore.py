@@ -129,6 +129,13 @@ def parse_size(text: str) -> int:
     return size
 
 
+def set_sandbox_max_size(store: Store, count: int, sandbox_id: int) -> int:
+    """How many messages a sandbox keeps (0: no limit); returns rows changed."""
+    with store.tx() as conn:
+        return conn.execute("UPDATE sandboxes SET max_size = ? WHERE id = ?",
+                            (count, sandbox_id)).rowcount
+
+
 def set_message_limit(store: Store, limit: int, sandbox_id: int | None = None) -> int:
     """Set `max_message_size` of one sandbox, or of every sandbox and of new ones;
     returns how many sandboxes changed."""
@@ -197,6 +204,18 @@ def store_message(store: Store, sandbox_id: int, raw: bytes, *, smtp_from: str |
            "to_name, smtp_from, smtp_to, created_at, template_id, template_variables) "
            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
     if conn is not None:
-        return int(conn.execute(sql, args).lastrowid)
+        return _insert(conn, sql, args, sandbox_id)
     with store.tx() as tx:
-        return int(tx.execute(sql, args).lastrowid)
+        return _insert(tx, sql, args, sandbox_id)
+
+
+def _insert(conn: Any, sql: str, args: tuple[Any, ...], sandbox_id: int) -> int:
+    """Insert; a sandbox with a `max_size` (messages it holds, 0 = no limit) that is
+    full drops its oldest messages, as a full Mailtrap sandbox does."""
+    new_id = int(conn.execute(sql, args).lastrowid)
+    row = conn.execute("SELECT max_size FROM sandboxes WHERE id = ?", (sandbox_id,)).fetchone()
+    if row and row[0]:
+        conn.execute("DELETE FROM messages WHERE sandbox_id = ? AND id NOT IN (SELECT id FROM "
+                     "messages WHERE sandbox_id = ? ORDER BY id DESC LIMIT ?)",
+                     (sandbox_id, sandbox_id, int(row[0])))
+    return new_id
