@@ -215,3 +215,12 @@ def test_every_get_route_answers_at_both_families(server):
             assert scoped.content == current.content, path
         checked += 1
     assert checked >= 20
+
+
+def test_faults_and_the_request_log_match_either_spelling(server):
+    server.fault(status=503, path="/api/sandboxes/1/messages", count=1)
+    assert server.call("GET", "/api/accounts/1/inboxes/1/messages").status_code == 503
+    assert server.call("GET", "/api/accounts/1/inboxes/1/messages").status_code == 200
+    logged = server.requests(path="/api/sandboxes/1/messages")
+    assert [e["path"] for e in logged] == ["/api/accounts/1/inboxes/1/messages"] * 2
+    assert logged[0]["current_path"] == "/api/sandboxes/1/messages"

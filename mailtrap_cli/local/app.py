@@ -97,6 +97,9 @@ class LocalApp:
         entry = {"method": req.method, "path": req.path, "stream": req.stream,
                  "query": {k: v[-1] for k, v in req.query.items()}, "status": status,
                  "at": time.time()}
+        current = self._current_path(req.path)
+        if current is not None:     # /_local/requests?path= finds it by either spelling
+            entry["current_path"] = current
         if note:
             entry["note"] = note
         with self._log_lock:
@@ -107,7 +110,7 @@ class LocalApp:
         if not control:
             if self.limits.latency:
                 time.sleep(self.limits.latency)
-            fault = self.faults.take(req.method, req.path)
+            fault = self.faults.take(req.method, req.path, self._current_path(req.path))
             if fault is not None and not fault.after:
                 self.record(req, fault.status or 0, "fault")
                 if fault.drop:
@@ -135,14 +138,23 @@ class LocalApp:
                 return self._fault_response(fault)
         return response
 
+    def _current_path(self, path: str) -> str | None:
+        """The current path an account-scoped one is served by, else None."""
+        if not path.startswith("/api/accounts/"):
+            return None
+        scoped = compat.split_scoped(path)
+        if scoped is None or self.router.serves(path):
+            return None
+        return scoped[1]
+
     def _dispatch(self, req: Request) -> Response:
         """Answer from the routes; an account-scoped path no route serves as it is
         is answered by the current route (compat.py), with both field spellings."""
         import dataclasses
 
-        scoped = compat.split_scoped(req.path) if req.path.startswith("/api/accounts/") else None
-        if scoped is not None and not self.router.serves(req.path):
-            inner = dataclasses.replace(req, path=scoped[1], query=compat.current_query(req.query),
+        current = self._current_path(req.path)
+        if current is not None:
+            inner = dataclasses.replace(req, path=current, query=compat.current_query(req.query),
                                         body=compat.current_body_bytes(req.body), _json=None,
                                         params={})
             response = self._route(inner)

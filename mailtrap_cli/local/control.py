@@ -33,7 +33,8 @@ def requests_log(app: Any, req: Request) -> list[dict[str, Any]]:
     method = req.arg("method")
     stream = req.arg("stream")
     return [e for e in list(app.log)
-            if (not prefix or e["path"].startswith(prefix))
+            if (not prefix or e["path"].startswith(prefix)
+                or e.get("current_path", "").startswith(prefix))
             and (not method or e["method"] == method.upper())
             and (not stream or e["stream"] == stream)]
 
