@@ -145,3 +145,17 @@ def test_servers_starting_at_once_make_one_consistent_ca(tmp_path):
     cert = x509.load_pem_x509_certificate(files.cert.read_bytes())
     ca = x509.load_pem_x509_certificate(files.ca.read_bytes())
     cert.verify_directly_issued_by(ca)
+
+
+def test_bundle_builds_on_the_roots_the_environment_names(tmp_path, monkeypatch):
+    from mailtrap_cli.local.tls import ensure
+
+    corporate = ensure(tmp_path / "other").ca       # any CA stands in for a corporate one
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(corporate))
+    files = ensure(tmp_path / "tls")
+    assert files.ca_bundle.read_bytes() == files.ca.read_bytes() + b"\n" + corporate.read_bytes()
+    # a later run with the environment pointing at our own bundle does not nest it
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(files.ca_bundle))
+    files.ca_bundle.unlink()
+    again = ensure(tmp_path / "tls")
+    assert again.ca_bundle.read_bytes().count(files.ca.read_bytes()) == 1

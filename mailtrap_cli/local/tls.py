@@ -89,7 +89,7 @@ def ensure(folder: Path) -> TlsFiles:
             _make_server_cert(files)
         if not files.ca_bundle.exists() \
                 or files.ca_bundle.stat().st_mtime < files.ca.stat().st_mtime:
-            _write(files.ca_bundle, files.ca.read_bytes() + b"\n" + _public_roots())
+            _write(files.ca_bundle, files.ca.read_bytes() + b"\n" + _public_roots(files.ca_bundle))
     return files
 
 
@@ -234,17 +234,27 @@ def _expiring(cert_path: Path) -> bool:
     return left < timedelta(days=RENEW_BEFORE_DAYS)
 
 
-def _public_roots() -> bytes:
-    """The public roots an app would trust without us (certifi's, else the system's)."""
+def _public_roots(own: Path) -> bytes:
+    """The roots an app would trust without us: a bundle the environment names
+    (corporate CAs included), else the system's, else certifi's."""
+    import ssl
+
+    paths = ssl.get_default_verify_paths()
+    candidates = [os.environ.get("REQUESTS_CA_BUNDLE"), os.environ.get("SSL_CERT_FILE"),
+                  paths.cafile, paths.openssl_cafile]
     try:
         import certifi
 
-        return Path(certifi.where()).read_bytes()
-    except (ImportError, OSError):
-        import ssl
-
-        cafile = ssl.get_default_verify_paths().cafile
+        candidates.append(certifi.where())
+    except ImportError:
+        pass
+    for candidate in candidates:
+        if not candidate or Path(candidate).resolve() == own.resolve():  # never our own
+            continue
         try:
-            return Path(cafile).read_bytes() if cafile else b""
+            data = Path(candidate).read_bytes()
         except OSError:
-            return b""
+            continue
+        if b"BEGIN CERTIFICATE" in data:
+            return data
+    return b""
