@@ -87,6 +87,10 @@ def test_detach_env_status_stop(run_mailtrap, detached, db, tmp_path):
     status = run_mailtrap("local", "status", "-o", "json")
     assert status.code == 0 and status.json()["pid"] == info["pid"]
     assert _eval_env_and_run_app(run_mailtrap, tmp_path, tls=False) == ["via env"]
+    missing = run_mailtrap("local", "env", "--sandbox", "99")
+    missing.assert_clean_error(5)
+    fish = run_mailtrap("local", "env", "--shell", "fish", "--sandbox", "1").stdout
+    assert "set -gx MAILTRAP_SMTP_USER 'local-sandbox-1';" in fish
     # the CLI's in-process local profile sees the server's SMTP listener
     box = run_mailtrap("-p", "local", "sandbox", "sandboxes", "get", "1", "-o", "json").json()
     assert box["smtp_ports"] == [info["smtp_port"]]
