@@ -92,11 +92,20 @@ class LocalServer(ThreadingHTTPServer):
         except OSError:   # plain HTTP on the HTTPS port, an untrusting client, a timeout
             return
         conn.settimeout(None)
+        self._track_tls(conn)
         try:
             super().finish_request(conn, client_address)
         finally:
             with contextlib.suppress(OSError):
                 conn.close()
+
+    def _track_tls(self, conn: Any) -> None:
+        """wrap_socket detached the accepted socket: whatever tracks this handler's
+        connection to end it at shutdown (`_live`, thread -> socket) gets the TLS one."""
+        live = getattr(self, "_live", None)
+        if live is not None:
+            with self._live_lock:
+                live[threading.current_thread()] = conn
 
     @property
     def url(self) -> str:
