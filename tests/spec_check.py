@@ -15,6 +15,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from mailtrap_cli.local.compat import current_body_bytes, current_query, split_scoped
+
 SPEC_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "mailtrap-openapi"
 HOST_OF_SERVER = {
     "https://mailtrap.io": "api",
@@ -149,9 +151,16 @@ def check(method: str, path: str, stream: str, query: dict[str, list[str]], body
     """Problems with one 2xx exchange, as readable strings (empty when it conforms)."""
     if status >= 300 or path.startswith("/_local/"):
         return []
+    where = f"{method} {path}"
+    scoped = split_scoped(path)
+    if scoped is not None:
+        # The account-scoped family the SDKs call is checked as the current path it
+        # maps to (local/compat.py): same operation, old names renamed.
+        path = scoped[1]
+        query = current_query(query)
+        body = current_body_bytes(body)
     host = host_of(path, stream)
     op = find(host, method, path)
-    where = f"{method} {path}"
     if op is None:
         if any(rx.match(path) for rx in UNDESCRIBED_OK):
             return []
