@@ -17,6 +17,7 @@ import uuid as uuidlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from mailtrap_cli.handlebars import TemplateError
 from mailtrap_cli.local import mailstore
 from mailtrap_cli.local.mime import build_mime
 from mailtrap_cli.local.router import HTTPError, Request, Router, send_error
@@ -82,7 +83,11 @@ def prepare(app: Any, payload: Any, *, size_limit: int = MAX_MESSAGE_BYTES) -> P
         template = find_by_uuid(app.store, message["template_uuid"])
         if template is None:
             raise Rejected([f"template with uuid '{message['template_uuid']}' not found"])
-        message.update(render_template(template, message.get("template_variables")))
+        try:
+            message.update(render_template(template, message.get("template_variables")))
+        except TemplateError as exc:
+            raise Rejected([f"template '{message['template_uuid']}' cannot be rendered: "
+                            f"{exc}"]) from None
         if template.get("category"):
             message["category"] = template["category"]
     recipients = [a["email"] for f in RECIPIENT_FIELDS for a in (message.get(f) or [])]
