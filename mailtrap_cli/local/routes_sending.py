@@ -22,6 +22,7 @@ from mailtrap_cli.local import mailstore
 from mailtrap_cli.local.mime import build_mime
 from mailtrap_cli.local.router import HTTPError, Request, Router, send_error
 from mailtrap_cli.local.routes_templates import find_by_uuid, render_template
+from mailtrap_cli.local.routes_webhooks import message_events
 from mailtrap_cli.local.store import dumps, loads, now_iso
 from mailtrap_cli.message import (
     MAX_BATCH_BYTES,
@@ -126,6 +127,14 @@ def _store(app: Any, conn: Any, done: list[Prepared], stream: str,
                      "created_at) VALUES (?, ?, ?, ?, ?)", rows)
 
 
+def _announce(app: Any, done: list[Prepared], stream: str, sandbox_id: int | None) -> None:
+    """Webhook events for committed live sends (routes_webhooks); none for sandboxes."""
+    if sandbox_id is None:
+        message_events(app, stream, [(item.message, mid, rcpt) for item in done
+                                     for mid, rcpt in zip(item.message_ids, item.recipients,
+                                                          strict=True)])
+
+
 def _send(app: Any, req: Request, stream: str, sandbox_id: int | None) -> Any:
     limit = MAX_MESSAGE_BYTES
     if sandbox_id is not None:
@@ -138,6 +147,7 @@ def _send(app: Any, req: Request, stream: str, sandbox_id: int | None) -> Any:
         raise send_error(exc.status, *exc.errors) from None
     with app.store.tx() as conn:
         _store(app, conn, [item], stream, sandbox_id)
+    _announce(app, [item], stream, sandbox_id)
     return {"success": True, "message_ids": item.message_ids}
 
 
@@ -178,6 +188,7 @@ def _batch(app: Any, req: Request, stream: str, sandbox_id: int | None) -> Any:
     if done:
         with app.store.tx() as conn:
             _store(app, conn, done, stream, sandbox_id)
+        _announce(app, done, stream, sandbox_id)
     return {"success": True, "responses": responses, "errors": []}
 
 
