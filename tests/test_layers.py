@@ -14,7 +14,8 @@ PKG = Path(__file__).resolve().parent.parent / "mailtrap_cli"
 PURE = sorted([*(PKG / "api").glob("*.py"), *(PKG / "batch").glob("*.py"),
                PKG / "message.py", PKG / "waiting.py", PKG / "rawmail.py",
                PKG / "filenames.py", PKG / "config.py", PKG / "handlebars.py",
-               PKG / "webhook_events.py", PKG / "template_files.py"])
+               PKG / "webhook_events.py", PKG / "template_files.py",
+               PKG / "webhook_listener.py"])
 
 
 def _module(path: Path) -> str:
