@@ -88,3 +88,87 @@ def event_problems(event: dict[str, Any]) -> list[str]:
         return []
     strict = {**schema, "additionalProperties": False}
     return [e.message for e in spec_check._validator(strict).iter_errors(event)]
+
+
+class ListenProcess:
+    """`mailtrap webhooks listen --port 0` as a subprocess: its URL, and its stdout
+    and stderr lines as they come."""
+
+    def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
+        import os
+        import queue
+        import subprocess
+        import sys
+
+        full_env = {**os.environ, **(env or {})}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "mailtrap_cli", "webhooks", "listen", "--port", "0", *args],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=full_env)
+        self.out: queue.Queue[str] = queue.Queue()
+        self.err: queue.Queue[str] = queue.Queue()
+        self.err_lines: list[str] = []
+        for stream, target in ((self.proc.stdout, self.out), (self.proc.stderr, self.err)):
+            threading.Thread(target=self._pump, args=(stream, target), daemon=True).start()
+        line = self.stderr_until("listening on ")
+        self.url = line.split("listening on ", 1)[1].split()[0]
+
+    @staticmethod
+    def _pump(stream: Any, target: Any) -> None:
+        for raw in iter(stream.readline, b""):
+            target.put(raw.decode("utf-8", "replace").rstrip("\n"))
+        target.put(None)
+
+    def stderr_until(self, text: str, timeout: float = 20) -> str:
+        import queue
+        import time
+
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                line = self.err.get(timeout=max(0.01, deadline - time.monotonic()))
+            except queue.Empty:
+                raise AssertionError(f"no stderr line with {text!r}; got {self.err_lines}"
+                                     ) from None
+            if line is None:
+                raise AssertionError(f"listen ended before {text!r}; stderr: {self.err_lines}")
+            self.err_lines.append(line)
+            if text in line:
+                return line
+
+    def events(self, count: int, timeout: float = 20) -> list[dict[str, Any]]:
+        """The next `count` JSON lines of stdout."""
+        import json
+        import queue
+        import time
+
+        deadline = time.monotonic() + timeout
+        found = []
+        while len(found) < count:
+            try:
+                line = self.out.get(timeout=max(0.01, deadline - time.monotonic()))
+            except queue.Empty:
+                raise AssertionError(f"got {len(found)} of {count} events; stderr: "
+                                     f"{self.err_lines}") from None
+            if line is None:
+                raise AssertionError(f"listen ended; stderr: {self.err_lines}")
+            found.append(json.loads(line))
+        return found
+
+    def no_more_output(self) -> bool:
+        return self.out.empty()
+
+    def stop(self) -> tuple[int, list[str]]:
+        """SIGTERM; the exit code and the rest of stderr."""
+        import signal
+
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        code = self.proc.wait(timeout=20)
+        rest = []
+        while True:
+            line = self.err.get(timeout=5)
+            if line is None:
+                break
+            rest.append(line)
+        self.err_lines.extend(rest)
+        return code, self.err_lines
