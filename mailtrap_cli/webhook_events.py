@@ -23,12 +23,16 @@ import time
 import uuid
 from typing import Any
 
+from mailtrap_cli.api.sending import STREAMS
+
+__all__ = ["STREAMS", "sign", "verify", "encode", "decode", "normalize_event", "payload_name",
+           "sending_event", "sample_event", "event_details"]
+
 SIGNATURE_HEADER = "Mailtrap-Signature"
 MAX_EVENTS_PER_REQUEST = 500
 FORMATS = ("json", "jsonlines")
 CONTENT_TYPES = {"json": "application/json", "jsonlines": "application/jsonl"}
 WEBHOOK_TYPES = ("email_sending", "campaigns", "audit_log", "inbound_receiving")
-STREAMS = ("transactional", "bulk")
 # The webhook settings' names (email-sending.openapi.yml), in the spec's order.
 EVENT_TYPES = ("delivery", "soft_bounce", "bounce", "suspension", "unsubscribe", "open",
                "spam_complaint", "click", "reject")

@@ -182,24 +182,32 @@ class Listener:
         self._worker.join(drain_timeout)
 
 
+def post(url: str, body: bytes, headers: dict[str, str], *, timeout: float = 10.0
+         ) -> tuple[int | None, float, str | None, str]:
+    """POST `body` as it is: (status or None, seconds, error or None, answer text)."""
+    import requests
+
+    started = time.monotonic()
+    try:
+        response = requests.post(url, data=body, headers=headers, timeout=timeout,
+                                 allow_redirects=False)
+    except requests.RequestException as exc:
+        return None, time.monotonic() - started, _short_reason(exc), ""
+    text = response.text[:500]
+    response.close()
+    return response.status_code, time.monotonic() - started, None, text
+
+
 def forward(url: str, delivery: Delivery, *, timeout: float = 10.0
             ) -> tuple[int | None, float, str | None]:
     """Re-send a delivery unchanged (body, Content-Type, signature) to `url`:
     (status or None, seconds, error or None)."""
-    import requests
-
     headers = {"Content-Type": delivery.content_type or "application/json",
                "User-Agent": "mailtrap-cli-listen"}
     if delivery.signature:
         headers[SIGNATURE_HEADER] = delivery.signature
-    started = time.monotonic()
-    try:
-        response = requests.post(url, data=delivery.body, headers=headers, timeout=timeout,
-                                 allow_redirects=False)
-    except requests.RequestException as exc:
-        return None, time.monotonic() - started, _short_reason(exc)
-    response.close()
-    return response.status_code, time.monotonic() - started, None
+    status, seconds, error, _text = post(url, delivery.body, headers, timeout=timeout)
+    return status, seconds, error
 
 
 def _short_reason(exc: Exception) -> str:
