@@ -184,8 +184,10 @@ def push(ctx: typer.Context, folder: DirArg, yes: YesOpt = False, dry_run: DryRu
             state.show_call(call)
         return
     if calls:
-        state.confirm(f"Push {len(creates)} new and {len(updates)} changed templates "
-                      f"to Mailtrap?", yes)
+        what = " and ".join(part for part in (
+            f"create {len(creates)}" if creates else "", f"update {len(updates)}" if updates
+            else "") if part)
+        state.confirm(f"Push to Mailtrap: {what} template(s)?", yes)
     if removals:
         names = ", ".join(str(p.remote.get("name")) for p, _ in removals[:5])
         more = "…" if len(removals) > 5 else ""

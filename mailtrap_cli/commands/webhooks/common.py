@@ -9,9 +9,19 @@ import typer
 
 from mailtrap_cli.output import View
 
+def _row(hook: Any) -> Any:
+    """A table row: the event types as one comma-separated cell."""
+    if not isinstance(hook, dict):
+        return hook
+    row = dict(hook)
+    if isinstance(row.get("event_types"), list):
+        row["event_types"] = ", ".join(map(str, row["event_types"]))
+    return row
+
+
 WEBHOOK_VIEW = View(columns=[("id", "id"), ("url", "url"), ("webhook_type", "type"),
                              ("sending_stream", "stream"), ("payload_format", "format"),
-                             ("active", "active"), ("event_types", "events")])
+                             ("active", "active"), ("event_types", "events")], row=_row)
 SecretOpt = Annotated[str | None, typer.Option(
     "--secret", metavar="SECRET",
     help="Signing secret (visible to other users in `ps`: prefer MAILTRAP_WEBHOOK_SECRET or "
