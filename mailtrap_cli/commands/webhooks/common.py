@@ -9,6 +9,7 @@ import typer
 
 from mailtrap_cli.output import View
 
+
 def _row(hook: Any) -> Any:
     """A table row: the event types as one comma-separated cell."""
     if not isinstance(hook, dict):
