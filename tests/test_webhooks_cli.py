@@ -95,12 +95,16 @@ def test_save_secret_keeps_it_in_the_profile_0600_and_out_of_output(cli, isolate
 
 # -- verify ------------------------------------------------------------------------
 SECRET = "a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6"
-BODY = encode([sample_event("delivery")])
+# Fixed bytes: xdist workers must collect the same parameters.
+BODY = (b'{"events":[{"event":"delivery","timestamp":1728669700,"sending_stream":"transactional",'
+        b'"message_id":"m1","email":"a@example.com","event_id":"e1",'
+        b'"sending_domain_name":"example.com"}]}')
 
 
 @pytest.mark.parametrize(("signature", "code"), [
     (sign(SECRET, BODY), 0), ("0" * 64, 1), (sign(SECRET, BODY)[:40], 1),
-    (sign("wrong", BODY), 1), ("", 1)])
+    (sign("wrong", BODY), 1), ("", 1)], ids=["good", "bad", "truncated", "other-secret",
+                                             "empty"])
 def test_verify_exit_codes(cli, tmp_path, signature, code):
     path = tmp_path / "body.json"
     path.write_bytes(BODY)
