@@ -85,8 +85,18 @@ def listen(ctx: typer.Context,
         raise UsageError(f"--forward-to {forward_to!r}: expected an http(s) URL")
     colour = out.stdout_tty and not out.no_color
     counts = {"events": 0, "duplicates": 0}
+    broken: list[bool] = []
 
     def on_delivery(delivery: Delivery) -> None:
+        try:
+            show(delivery)
+        except BrokenPipeError:  # `listen | head -3`: the reader left, stop like Ctrl-C
+            import _thread
+
+            broken.append(True)
+            _thread.interrupt_main()
+
+    def show(delivery: Delivery) -> None:
         counts["duplicates"] += delivery.duplicates
         if delivery.duplicates:
             out.info(f"skipped {delivery.duplicates} already seen event(s) (same event_id)")
@@ -134,3 +144,5 @@ def listen(ctx: typer.Context,
         out.info(f"stopped: {listener.accepted} request(s) accepted, {listener.rejected} "
                  f"rejected, {counts['events']} event(s) printed, {counts['duplicates']} "
                  "duplicate(s) skipped")
+    if broken:
+        raise BrokenPipeError

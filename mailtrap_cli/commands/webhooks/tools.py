@@ -31,11 +31,13 @@ def verify(ctx: typer.Context,
       mailtrap webhooks verify --signature "$SIG" --body request.json
       printf %s "$BODY" | MAILTRAP_WEBHOOK_SECRET=... mailtrap webhooks verify --signature "$SIG"
     """
-    from mailtrap_cli.api.errors import MailtrapError
+    from mailtrap_cli.api.errors import MailtrapError, UsageError
     from mailtrap_cli.webhook_events import verify as check
 
     state = get_state(ctx)
     key = secret_of(state, secret)
+    if body == "-" and state.io.stdin_tty:
+        raise UsageError("no body to check: pass --body FILE, or pipe the raw body in")
     raw = state.io.read_bytes(body, "--body")
     valid = check(key or "", raw, signature)
     if not valid:
