@@ -240,6 +240,17 @@ def match(local: list[LocalTemplate], remote: list[dict[str, Any]]) -> list[Pair
     return pairs
 
 
+LIMITS = {"name": 255, "subject": 255, "category": 255, "body_html": 10_000_000,
+          "body_text": 10_000_000}
+
+
+def problems(local: LocalTemplate) -> list[str]:
+    """What the API would refuse in this folder (templates.openapi.yml limits)."""
+    fields = local.fields()
+    return [f"{local.folder.name}: {key} is longer than {limit} characters"
+            for key, limit in LIMITS.items() if len(fields[key]) > limit]
+
+
 def update_fields(pair: Pair) -> dict[str, str]:
     """What an update sends: the required fields (the spec requires them) plus
     the changed bodies."""

@@ -201,3 +201,34 @@ def test_render_a_template_that_does_not_parse(cli, server):
     result = cli("templates", "render", str(template["id"]))
     result.assert_clean_error(2)
     assert "never closed" in result.stderr
+
+
+def _folder(root, folder_name, **meta):
+    folder = root / folder_name
+    folder.mkdir(parents=True)
+    (folder / "template.json").write_text(json.dumps(
+        {"name": folder_name, "subject": "S", "category": "c", **meta}))
+    return folder
+
+
+def test_push_checks_limits_before_sending_anything(cli, server, tmp_path):
+    _folder(tmp_path, "ok")
+    _folder(tmp_path, "long", name="x" * 256)
+    result = cli("templates", "push", str(tmp_path), "--yes")
+    result.assert_clean_error(2)
+    assert "long: name is longer than 255 characters" in result.stderr
+    assert mutations(server) == []
+
+
+def test_a_push_refused_halfway_names_the_folder_and_keeps_what_was_done(cli, server,
+                                                                        tmp_path):
+    first = _folder(tmp_path, "a-first")
+    _folder(tmp_path, "b-blank", name="   ")
+    result = cli("templates", "push", str(tmp_path), "--yes")
+    assert result.code != 0 and "Traceback" not in result.stderr
+    assert "b-blank: " in result.stderr and "1 template(s) were pushed" in result.stderr
+    created = json.loads((first / "template.json").read_text())
+    assert isinstance(created["id"], int)
+    plan = cli("templates", "push", str(tmp_path), "--dry-run")
+    assert plan.code == 0
+    assert "1 to create, 0 to update, 1 unchanged" in plan.stderr

@@ -148,10 +148,15 @@ def push(ctx: typer.Context, folder: DirArg, yes: YesOpt = False, dry_run: DryRu
       mailtrap templates push emails/ --yes
       mailtrap templates push emails/ --prune --yes
     """
-    from mailtrap_cli.template_files import match, set_identity, update_fields
+    from mailtrap_cli.api.errors import MailtrapError, UsageError
+    from mailtrap_cli.template_files import match, problems, set_identity, update_fields
 
     state = get_state(ctx)
     local = _local(folder)
+    wrong = [text for item in local for text in problems(item)]
+    if wrong:
+        raise UsageError("; ".join(wrong[:5]) + (" …" if len(wrong) > 5 else ""),
+                         hint="nothing was sent; shorten them and push again")
     pairs = match(local, templates.list_templates(state.client()))
     creates = [p for p in pairs if p.kind == "create"]
     updates = [p for p in pairs if p.kind == "update"]
@@ -195,7 +200,13 @@ def push(ctx: typer.Context, folder: DirArg, yes: YesOpt = False, dry_run: DryRu
     done: list[dict[str, Any]] = []
     client = state.client()
     for pair, call in calls:
-        result = call.send(client)
+        try:
+            result = call.send(client)
+        except MailtrapError as exc:
+            exc.message = f"{pair.local.folder.name}: {exc.message}"
+            exc.hint = (f"{len(done)} template(s) were pushed before it; fix it and push "
+                        "again (pushed ones are not sent twice)")
+            raise
         if pair.kind == "create" and isinstance(result, dict):
             set_identity(pair.local, result)
         state.out.success(f"{'created' if pair.kind == 'create' else 'updated'} "
