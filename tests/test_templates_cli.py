@@ -232,3 +232,16 @@ def test_a_push_refused_halfway_names_the_folder_and_keeps_what_was_done(cli, se
     plan = cli("templates", "push", str(tmp_path), "--dry-run")
     assert plan.code == 0
     assert "1 to create, 0 to update, 1 unchanged" in plan.stderr
+
+
+def test_diff_is_coloured_on_a_terminal_only(cli, server, tmp_path):
+    make(server, "Colour")
+    assert cli("templates", "pull", str(tmp_path)).code == 0
+    (tmp_path / "colour" / "body.txt").write_text("changed\n")
+    plain = cli("templates", "diff", str(tmp_path))
+    assert plain.code == 1 and "\x1b[" not in plain.stdout
+    coloured = cli("templates", "diff", str(tmp_path), env={"MAILTRAP_FORCE_TTY": "1"})
+    assert coloured.code == 1 and "\x1b[32m+changed\x1b[0m" in coloured.stdout
+    no_colour = cli("templates", "diff", str(tmp_path), env={"MAILTRAP_FORCE_TTY": "1",
+                                                             "NO_COLOR": "1"})
+    assert "\x1b[" not in no_colour.stdout

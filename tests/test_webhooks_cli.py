@@ -250,3 +250,38 @@ def test_events_validate_against_the_payload_spec_end_to_end(server):
         events = [e for q in r.requests for e in json.loads(q["body"])["events"]]
     assert [e["event"] for e in events] == ["bounce", "click"]
     assert all(event_problems(e) == [] for e in events)
+
+
+def test_debug_redacts_the_secret_but_create_prints_it_once(cli, server):
+    result = cli("webhooks", "create", "--url", "http://127.0.0.1:9/", "--events", "delivery",
+                 "--debug")
+    assert result.code == 0, result
+    secret = result.json()["signing_secret"]
+    assert secret not in result.stderr and '"signing_secret": "***"' in result.stderr
+
+
+def test_create_dry_run_sends_nothing(cli, server):
+    result = cli("webhooks", "create", "--url", "http://127.0.0.1:9/", "--events", "bounce",
+                 "--dry-run")
+    assert result.code == 0, result
+    assert result.json()["body"] == {"webhook": {
+        "url": "http://127.0.0.1:9/", "webhook_type": "email_sending",
+        "sending_stream": "transactional", "event_types": ["bounce"]}}
+    assert server.requests(path="/api/webhooks") == []
+
+
+@pytest.mark.slow
+def test_listen_shows_a_readable_line_per_event_on_a_terminal(server):
+    import requests
+
+    listen = ListenProcess(env={"MAILTRAP_WEBHOOK_SECRET": SECRET, "MAILTRAP_FORCE_TTY": "1",
+                                "NO_COLOR": "1"})
+    try:
+        body = encode([{**sample_event("bounce"), "email": "ann@example.com",
+                        "message_id": "m-1"}])
+        assert requests.post(listen.url, data=body, timeout=10,
+                             headers={SIGNATURE_HEADER: sign(SECRET, body)}).ok
+        line = listen.out.get(timeout=20)
+        assert line.split()[1:] == ["bounce", "ann@example.com", "m-1"]
+    finally:
+        listen.stop()
