@@ -285,3 +285,18 @@ def test_listen_shows_a_readable_line_per_event_on_a_terminal(server):
         assert line.split()[1:] == ["bounce", "ann@example.com", "m-1"]
     finally:
         listen.stop()
+
+
+def test_in_process_local_profile_delivers_before_the_run_ends(run_mailtrap):
+    """No `local serve`: the CLI process answers the local profile itself and still
+    posts the events of its send before it exits."""
+    with receiver() as r:
+        env = {"MAILTRAP_PROFILE": "local"}
+        created = run_mailtrap("webhooks", "create", "--url", r.url, "--events", "delivery",
+                               env=env)
+        assert created.code == 0, created
+        sent = run_mailtrap("send", "email", "--from", "app@example.com", "--to",
+                            "ann@example.com", "--subject", "Hi", "--text", "x", env=env)
+        assert sent.code == 0, sent
+        assert len(r.requests) == 1     # already there when the process ended
+    assert json.loads(r.requests[0]["body"])["events"][0]["email"] == "ann@example.com"
