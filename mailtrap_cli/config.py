@@ -322,6 +322,10 @@ def check_url(url: str, where: str, path: Path | None = None) -> None:
 
 
 def check_key(key: str) -> None:
+    if key == WEBHOOK_SECRET_KEY:
+        raise UsageError("the webhook secret is not set through `config set` (it would land "
+                         "in shell history)", hint="use MAILTRAP_WEBHOOK_SECRET, or "
+                         "`mailtrap webhooks create --save-secret`")
     if key not in PROFILE_KEYS:
         raise UsageError(f"unknown config key '{key}'",
                          hint="keys: " + ", ".join(PROFILE_KEYS))

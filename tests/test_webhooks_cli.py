@@ -300,3 +300,19 @@ def test_in_process_local_profile_delivers_before_the_run_ends(run_mailtrap):
         assert sent.code == 0, sent
         assert len(r.requests) == 1     # already there when the process ended
     assert json.loads(r.requests[0]["body"])["events"][0]["email"] == "ann@example.com"
+
+
+def test_the_saved_secret_is_masked_in_config_and_can_be_unset(cli, isolated):
+    assert cli("webhooks", "create", "--url", "http://127.0.0.1:9/", "--events", "all",
+               "--save-secret").code == 0
+    rows = {r["key"]: r for r in cli("config", "list", "-o", "json").json()}
+    assert rows["webhook_secret"]["value"].startswith("****")
+    assert rows["webhook_secret"]["source"] == "config file (profile local)"
+    cli("config", "get", "webhook_secret").assert_clean_error(2)
+    cli("config", "set", "webhook_secret", "x").assert_clean_error(2)
+    assert cli("config", "unset", "webhook_secret").code == 0
+    assert "webhook_secret" not in (isolated / "config" / "config.toml").read_text()
+    env = {"MAILTRAP_WEBHOOK_SECRET": "from-env"}
+    rows = {r["key"]: r for r in cli("config", "list", "-o", "json", env=env).json()}
+    assert rows["webhook_secret"]["source"] == "env MAILTRAP_WEBHOOK_SECRET"
+    assert "from-env" not in str(rows)
