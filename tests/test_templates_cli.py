@@ -245,3 +245,10 @@ def test_diff_is_coloured_on_a_terminal_only(cli, server, tmp_path):
     no_colour = cli("templates", "diff", str(tmp_path), env={"MAILTRAP_FORCE_TTY": "1",
                                                              "NO_COLOR": "1"})
     assert "\x1b[" not in no_colour.stdout
+
+
+def test_get_save_into_a_file_is_a_usage_error(cli, server, tmp_path):
+    template = make(server, "Saved")
+    target = tmp_path / "file"
+    target.write_text("x")
+    cli("templates", "get", str(template["id"]), "--save", str(target)).assert_clean_error(2)

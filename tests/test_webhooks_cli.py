@@ -316,3 +316,11 @@ def test_the_saved_secret_is_masked_in_config_and_can_be_unset(cli, isolated):
     rows = {r["key"]: r for r in cli("config", "list", "-o", "json", env=env).json()}
     assert rows["webhook_secret"]["source"] == "env MAILTRAP_WEBHOOK_SECRET"
     assert "from-env" not in str(rows)
+
+
+def test_listen_needs_a_secret_unless_told_not_to_verify(cli):
+    result = cli("webhooks", "listen", "--port", "0")
+    result.assert_clean_error(2)
+    assert "MAILTRAP_WEBHOOK_SECRET" in result.stderr
+    bad = cli("webhooks", "listen", "--forward-to", "ftp://x", "--no-verify")
+    bad.assert_clean_error(2)

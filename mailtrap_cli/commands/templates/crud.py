@@ -73,9 +73,13 @@ def get(ctx: typer.Context, ref: RefArg,
     state = get_state(ctx)
     template = find_template(state, ref)
     if save is not None:
+        from mailtrap_cli.api.errors import UsageError
         from mailtrap_cli.template_files import write_template
 
-        write_template(save, template)
+        try:
+            write_template(save, template)
+        except OSError as exc:
+            raise UsageError(f"cannot write into --save {save}: {exc.strerror or exc}") from None
         state.out.info(f"saved template {template.get('id')} to {save}/ "
                        "(template.json, body.html, body.txt)")
     state.out.emit(template, TEMPLATE_VIEW)
