@@ -19,14 +19,17 @@ from mailtrap_cli.options import AllOpt, DryRunOpt, LimitOpt, Typer, YesOpt
 
 app = Typer(leaf=True)   # list, get, create, update, delete join `templates`
 
-NameOpt = Annotated[str | None, typer.Option("--name", help="Template name (max 255).")]
+NameOpt = Annotated[str | None, typer.Option("--name", metavar="NAME",
+                                             help="Template name (max 255).")]
 SubjectOpt = Annotated[str | None, typer.Option(
-    "--subject", help="Subject line; may use {{variables}} (max 255).")]
-CategoryOpt = Annotated[str | None, typer.Option("--category", help="Category (max 255).")]
-HtmlOpt = Annotated[str | None, typer.Option("--html", help="HTML body as text.")]
+    "--subject", metavar="TEXT", help="Subject line; may use {{variables}} (max 255).")]
+CategoryOpt = Annotated[str | None, typer.Option("--category", metavar="NAME",
+                                                 help="Category (max 255).")]
+HtmlOpt = Annotated[str | None, typer.Option("--html", metavar="HTML", help="HTML body as text.")]
 HtmlFileOpt = Annotated[str | None, typer.Option(
     "--html-file", metavar="PATH", help="HTML body from a file (- for stdin).")]
-TextOpt = Annotated[str | None, typer.Option("--text", help="Plain-text body as text.")]
+TextOpt = Annotated[str | None, typer.Option("--text", metavar="TEXT",
+                                             help="Plain-text body as text.")]
 TextFileOpt = Annotated[str | None, typer.Option(
     "--text-file", metavar="PATH", help="Plain-text body from a file (- for stdin).")]
 
@@ -34,7 +37,8 @@ TextFileOpt = Annotated[str | None, typer.Option(
 @app.command("list")
 def list_(ctx: typer.Context,
           search: Annotated[str | None, typer.Option(
-              "--search", help="Only templates whose name contains this (any case).")] = None,
+              "--search", metavar="TEXT",
+              help="Only templates whose name contains this (any case).")] = None,
           limit: LimitOpt = None, all_: AllOpt = False) -> None:
     """List email templates (id, uuid, name, category, updated).
 
@@ -96,10 +100,12 @@ def _fields(state: Any, name: str | None, subject: str | None, category: str | N
 
 @app.command()
 def create(ctx: typer.Context,
-           name: Annotated[str, typer.Option("--name", help="Template name (max 255).")],
+           name: Annotated[str, typer.Option("--name", metavar="NAME",
+                                             help="Template name (max 255).")],
            subject: Annotated[str, typer.Option(
-               "--subject", help="Subject line; may use {{variables}} (max 255).")],
-           category: Annotated[str, typer.Option("--category", help="Category (max 255).")],
+               "--subject", metavar="TEXT", help="Subject line; may use {{variables}} (max 255).")],
+           category: Annotated[str, typer.Option("--category", metavar="NAME",
+                                                 help="Category (max 255).")],
            html: HtmlOpt = None, html_file: HtmlFileOpt = None, text: TextOpt = None,
            text_file: TextFileOpt = None, dry_run: DryRunOpt = False) -> None:
     """Create a template; the answer holds its id and uuid.

@@ -61,7 +61,8 @@ def _choice(value: str | None, allowed: tuple[str, ...], flag: str) -> str | Non
 
 @app.command()
 def create(ctx: typer.Context,
-           url: Annotated[str, typer.Option("--url", help="Where Mailtrap POSTs the events.")],
+           url: Annotated[str, typer.Option("--url", metavar="URL",
+                                            help="Where Mailtrap POSTs the events.")],
            webhook_type: Annotated[str, typer.Option(
                "--type", metavar="TYPE",
                help="email_sending, campaigns, audit_log or inbound_receiving.")
@@ -132,7 +133,7 @@ def create(ctx: typer.Context,
 
 @app.command()
 def update(ctx: typer.Context, webhook_id: WebhookArg,
-           url: Annotated[str | None, typer.Option("--url", help="New URL.")] = None,
+           url: Annotated[str | None, typer.Option("--url", metavar="URL", help="New URL.")] = None,
            active: Annotated[bool | None, typer.Option(
                "--active/--inactive", help="Switch it on or off.", show_default=False)] = None,
            events: EventsOpt = None, payload_format: FormatOpt = None,

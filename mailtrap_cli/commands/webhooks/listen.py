@@ -38,10 +38,12 @@ def _line(event: dict[str, Any], colour: bool) -> str:
 @app.command()
 def listen(ctx: typer.Context,
            host: Annotated[str, typer.Option(
-               "--host", help="Address to listen on (loopback unless you say otherwise).")
+               "--host", metavar="ADDRESS",
+               help="Address to listen on (loopback unless you say otherwise).")
            ] = "127.0.0.1",
            port: Annotated[int, typer.Option(
-               "--port", min=0, max=65535, help="Port (0 = any free one, printed).")] = 8787,
+               "--port", metavar="N",
+               min=0, max=65535, help="Port (0 = any free one, printed).")] = 8787,
            secret: SecretOpt = None,
            no_verify: Annotated[bool, typer.Option(
                "--no-verify", help="Accept unsigned requests (no secret needed).")] = False,

@@ -73,7 +73,8 @@ def test(ctx: typer.Context,
              "--format", metavar="json|jsonlines", help="Payload format.")] = None,
          secret: SecretOpt = None,
          email: Annotated[str, typer.Option(
-             "--email", help="Recipient address in the samples.")] = "receiver@example.com",
+             "--email", metavar="ADDRESS",
+             help="Recipient address in the samples.")] = "receiver@example.com",
          ) -> None:
     """Send signed sample events to a webhook (no mail is sent).
 
