@@ -218,3 +218,14 @@ def test_sandbox_sends_make_no_events(server):
         send(server, "ann@example.com", path=f"/api/send/{sandbox_id}")
         flush(server)
         assert r.requests == []
+
+
+@pytest.mark.parametrize(("method", "path", "kwargs"), [
+    ("POST", "/_local/webhooks/config", {"json": {"attempts": "x"}}),
+    ("POST", "/_local/webhooks/config", {"json": {"attempts": 0}}),
+    ("POST", "/_local/webhooks/config", {"json": [1]}),
+    ("POST", "/_local/webhooks/flush", {"params": {"timeout": "soon"}}),
+    ("POST", "/_local/events", {"json": ["open"]}),
+])
+def test_local_controls_refuse_bad_input_with_400(server, method, path, kwargs):
+    assert server.call(method, path, **kwargs).status_code == 400

@@ -304,6 +304,8 @@ def local_event(app: Any, req: Request) -> Any:
     """{"message_id", "event": open|click|..., "url", "ip", "user_agent"}: one event
     for that delivered message, sent to the webhooks that want it."""
     body = req.json() or {}
+    if not isinstance(body, dict):
+        raise HTTPError(400, {"errors": ["expected a JSON object"]})
     kind = normalize_event(str(body.get("event") or ""))
     if kind not in ON_REQUEST:
         raise HTTPError(400, {"errors": [f"event must be one of {', '.join(ON_REQUEST)}"]})
@@ -321,8 +323,11 @@ def local_event(app: Any, req: Request) -> Any:
 
 def flush(app: Any, req: Request) -> dict[str, Any]:
     """Wait (at most ?timeout=30 s) until every queued delivery is done."""
-    timeout = float(req.arg("timeout") or 30)
-    pending = dispatcher(app).flush(min(timeout, 300.0))
+    try:
+        timeout = float(req.arg("timeout") or 30)
+    except ValueError:
+        raise HTTPError(400, {"errors": ["timeout must be a number of seconds"]}) from None
+    pending = dispatcher(app).flush(max(0.0, min(timeout, 300.0)))
     return {"pending": pending}
 
 
@@ -339,10 +344,20 @@ def clear_deliveries(app: Any, req: Request) -> Any:
 
 def configure(app: Any, req: Request) -> dict[str, Any]:
     body = req.json() or {}
+    if not isinstance(body, dict):
+        raise HTTPError(400, {"errors": ["expected a JSON object"]})
     target = dispatcher(app)
-    for key in ("attempts", "backoff", "timeout"):
+    values = {}
+    for key, kind in (("attempts", int), ("backoff", float), ("timeout", float)):
         if key in body:
-            setattr(target, key, int(body[key]) if key == "attempts" else float(body[key]))
+            value = body[key]
+            if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                    or value < (1 if key == "attempts" else 0):
+                raise HTTPError(400, {"errors": [f"{key} must be a number"
+                                                 f"{' from 1' if key == 'attempts' else ''}"]})
+            values[key] = kind(value)
+    for key, value in values.items():
+        setattr(target, key, value)
     return {"attempts": target.attempts, "backoff": target.backoff, "timeout": target.timeout}
 
 
