@@ -141,7 +141,7 @@ def check_template(template: str, given: dict[str, Any]) -> None:
         uuid.UUID(template)
     except ValueError:
         raise UsageError(f"--template {template!r} is not a template UUID",
-                         hint="`mailtrap api /api/email_templates` lists each template's uuid"
+                         hint="`mailtrap templates list` shows each template's uuid"
                          ) from None
 
 

@@ -295,6 +295,22 @@ class Output:
         """Plain text data (a body, a token) to stdout, as it is."""
         self._write(value if value.endswith("\n") else value + "\n")
 
+    def document(self, text: str, data: Any) -> None:
+        """Text a person or a file reads (a diff, a rendered body) as it is; `data`
+        as JSON instead when -o json or jsonl was asked for by name."""
+        if self.requested in JSON_MODES:
+            self._emit_data(data, None, None)
+        elif text:
+            self._write(text)
+
+    def record(self, obj: dict[str, Any], line: Callable[[dict[str, Any]], str]) -> None:
+        """One record of a live stream (`webhooks listen`): `line(obj)` on a
+        terminal, else one compact JSON line, written at once."""
+        if self.mode == "table":
+            self._write(line(obj) + "\n")
+        else:
+            self._write(dumps(obj, indent=None) + "\n")
+
     def raw(self, data: bytes) -> None:
         buffer = getattr(self.stdout, "buffer", None)
         if buffer is not None:

@@ -25,7 +25,9 @@ PURE = sorted([*(PKG / "api").glob("*.py"), *(PKG / "batch").glob("*.py"),
                *(PKG / "contacts_import").glob("*.py"),
                PKG / "message.py", PKG / "waiting.py", PKG / "rawmail.py",
                PKG / "filenames.py", PKG / "config.py", PKG / "io.py", PKG / "compose.py",
-               PKG / "smtp_probe.py", PKG / "profiles.py"])
+               PKG / "smtp_probe.py", PKG / "profiles.py", PKG / "handlebars.py",
+               PKG / "webhook_events.py", PKG / "template_files.py",
+               PKG / "webhook_listener.py"])
 ALL = sorted(p for p in PKG.rglob("*.py") if "__pycache__" not in p.parts)
 COMMANDS = sorted((PKG / "commands").rglob("*.py"))
 API = sorted((PKG / "api").glob("*.py"))

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import json as jsonlib
 import os
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -88,6 +89,9 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
     return max(0.0, when.timestamp() - now)
 
 
+# `"signing_secret": "..."` in a JSON body (webhook create answers it once).
+_SECRET_FIELD = re.compile(r'("signing_secret"\s*:\s*")[^"]*(")')
+
 class Client:
     """Thin wrapper over one requests.Session; returns the API's JSON untouched."""
 
@@ -144,8 +148,12 @@ class Client:
         return base + (path if path.startswith("/") else "/" + path)
 
     def redact(self, text: str) -> str:
+        """The token, and every webhook signing secret (the value of a
+        `signing_secret` field, as webhook create answers), become ***."""
         if self.token and self.token in text:
             text = text.replace(self.token, "***")
+        if "signing_secret" in text:
+            text = _SECRET_FIELD.sub(r"\1***\2", text)
         return text
 
     def _log(self, text: str) -> None:

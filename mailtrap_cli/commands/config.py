@@ -61,7 +61,9 @@ def effective(state: Any) -> list[dict[str, Any]]:
     _, profile_source = config.active_profile_name(state.profile, data)
     rows = [{"key": "profile", "value": settings.profile, "source": profile_source},
             {"key": "token", "value": mask(settings.token),
-             "source": settings.token_source or "unset"}]
+             "source": settings.token_source or "unset"},
+            {"key": config.WEBHOOK_SECRET_KEY, "value": mask(settings.webhook_secret),
+             "source": settings.webhook_secret_source or "unset"}]
     for key in config.PROFILE_KEYS:
         if key == "token":
             continue
@@ -109,6 +111,9 @@ def get(ctx: typer.Context, key: KeyArg) -> None:
     """
     if key == "token":
         raise UsageError("`config get` does not print the token", hint="use `mailtrap auth token`")
+    if key == config.WEBHOOK_SECRET_KEY:
+        raise UsageError("`config get` does not print the webhook secret",
+                         hint="`webhooks verify|listen|test` read it from the profile")
     if key != "profile":
         config.check_key(key)
     state = get_state(ctx)
@@ -185,7 +190,8 @@ def unset(ctx: typer.Context, key: KeyArg) -> None:
     """
     if key == "token":
         raise UsageError("the token is removed with `mailtrap auth logout`")
-    config.check_key(key)
+    if key != config.WEBHOOK_SECRET_KEY:
+        config.check_key(key)
     state = get_state(ctx)
     data = config.load_file()
     name = target_profile(state, data)

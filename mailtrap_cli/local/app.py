@@ -25,6 +25,7 @@ ROUTE_MODULES = [
 _OPTIONAL_MODULES = [
     "mailtrap_cli.local.routes_sending",
     "mailtrap_cli.local.routes_templates",
+    "mailtrap_cli.local.routes_webhooks",
     "mailtrap_cli.local.routes_sandbox_admin",
     "mailtrap_cli.local.routes_sandbox_messages",
     # contacts: lists, fields and jobs before /api/contacts/{UUID or email}

@@ -17,10 +17,12 @@ import uuid as uuidlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from mailtrap_cli.handlebars import TemplateError
 from mailtrap_cli.local import mailstore
 from mailtrap_cli.local.mime import build_mime
 from mailtrap_cli.local.router import HTTPError, Request, Router, send_error
 from mailtrap_cli.local.routes_templates import find_by_uuid, render_template
+from mailtrap_cli.local.routes_webhooks import message_events
 from mailtrap_cli.local.store import dumps, loads, now_iso
 from mailtrap_cli.message import (
     MAX_BATCH_BYTES,
@@ -85,7 +87,11 @@ def prepare(app: Any, payload: Any, *, size_limit: int = MAX_MESSAGE_BYTES) -> P
         template = find_by_uuid(app.store, message["template_uuid"])
         if template is None:
             raise Rejected([f"template with uuid '{message['template_uuid']}' not found"])
-        message.update(render_template(template, message.get("template_variables")))
+        try:
+            message.update(render_template(template, message.get("template_variables")))
+        except TemplateError as exc:
+            raise Rejected([f"template '{message['template_uuid']}' cannot be rendered: "
+                            f"{exc}"]) from None
         if template.get("category"):
             message["category"] = template["category"]
         template_id = int(template["id"])
@@ -128,6 +134,14 @@ def _store(app: Any, conn: Any, done: list[Prepared], stream: str,
                      "created_at) VALUES (?, ?, ?, ?, ?)", rows)
 
 
+def _announce(app: Any, done: list[Prepared], stream: str, sandbox_id: int | None) -> None:
+    """Webhook events for committed live sends (routes_webhooks); none for sandboxes."""
+    if sandbox_id is None:
+        message_events(app, stream, [(item.message, mid, rcpt) for item in done
+                                     for mid, rcpt in zip(item.message_ids, item.recipients,
+                                                          strict=True)])
+
+
 def _send(app: Any, req: Request, stream: str, sandbox_id: int | None) -> Any:
     limit = MAX_MESSAGE_BYTES
     if sandbox_id is not None:
@@ -140,6 +154,7 @@ def _send(app: Any, req: Request, stream: str, sandbox_id: int | None) -> Any:
         raise send_error(exc.status, *exc.errors) from None
     with app.store.tx() as conn:
         _store(app, conn, [item], stream, sandbox_id)
+    _announce(app, [item], stream, sandbox_id)
     return {"success": True, "message_ids": item.message_ids}
 
 
@@ -180,6 +195,7 @@ def _batch(app: Any, req: Request, stream: str, sandbox_id: int | None) -> Any:
     if done:
         with app.store.tx() as conn:
             _store(app, conn, done, stream, sandbox_id)
+        _announce(app, done, stream, sandbox_id)
     return {"success": True, "responses": responses, "errors": []}
 
 
