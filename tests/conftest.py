@@ -26,6 +26,8 @@ import requests
 from mailtrap_cli.local.http import RunningServer
 from tests import spec_check
 
+pytest_plugins = ["pytester"]   # tests of this harness run pytest on a sample file
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 
@@ -98,6 +100,30 @@ class ServerHandle:
         return self.http.request(method, self.url + path, timeout=10, **kw)
 
 
+# Servers whose handlers outlived their test: a crash they have later is still a failure.
+_late_apps: list[tuple[str, Any, int]] = []
+
+
+def _late_crashes() -> list[str]:
+    return [f"{test}: {crash}" for test, app, seen in _late_apps for crash in app.crashes[seen:]]
+
+
+@pytest.fixture(autouse=True)
+def _no_late_crash() -> Iterator[None]:
+    """Fails the test during which a handler of an earlier test's server crashed."""
+    before = len(_late_crashes())
+    yield
+    late = _late_crashes()[before:]
+    if late:
+        pytest.fail("a built-in server handler crashed after its test ended:\n"
+                    + "\n".join(late[:3]), pytrace=False)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if _late_crashes() and session.exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 @pytest.fixture
 def server(request: pytest.FixtureRequest) -> Iterator[ServerHandle]:
     running = RunningServer(":memory:")
@@ -117,6 +143,10 @@ def server(request: pytest.FixtureRequest) -> Iterator[ServerHandle]:
         yield ServerHandle(running)
     finally:
         running.stop()
+    if running.unfinished:
+        _late_apps.append((request.node.nodeid, running.app, len(running.app.crashes)))
+        pytest.fail("the built-in server's handler threads did not end within 5 s of its "
+                    f"stop: {', '.join(running.unfinished)}", pytrace=False)
     if running.app.crashes:
         pytest.fail("the built-in server crashed in a handler (answered 500):\n"
                     + "\n".join(running.app.crashes[:3]), pytrace=False)
