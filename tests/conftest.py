@@ -224,3 +224,12 @@ def run_mailtrap():
                       proc.stderr.decode("utf-8", "replace"), proc.stdout)
 
     return run
+
+
+@pytest.fixture
+def arrivals(server: ServerHandle) -> Any:
+    """Every API request as it reaches `server` (tests/arrivals.py): method, path,
+    headers and arrival time, counted before any latency or fault."""
+    from tests.arrivals import watch
+
+    return watch(server.app)
