@@ -32,6 +32,26 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 
 
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if in_ci() and not spec_check.available():
+        raise pytest.UsageError(
+            f"CI is set but {spec_check.SPEC_DIR} is missing: the OpenAPI check of every "
+            "exchange (tests/spec_check.py) would be off; put the specs there")
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int,
+                            config: pytest.Config) -> None:
+    if not spec_check.available():
+        terminalreporter.write_sep("-", "OpenAPI spec check OFF", yellow=True, bold=True)
+        terminalreporter.write_line(
+            f"{spec_check.SPEC_DIR} not found: no request or answer in this run was checked "
+            "against the official specs (in CI, with env CI set, this is an error)")
+
+
 @dataclass
 class Result:
     code: int
