@@ -150,3 +150,24 @@ def test_batch_429_waits_the_retry_after_it_asked_for(cli, server, arrivals, tmp
     [gap] = arrivals.gaps("POST", BATCH)
     assert 3.0 <= gap < 10, gap
     assert len(deliveries(server)) == 4
+
+
+@pytest.mark.slow
+def test_a_retry_after_date_without_a_zone_is_utc(cli, server, arrivals, monkeypatch):
+    """`-0000` dates parse without a zone; read as local time west of UTC they would
+    ask for hours (give up, exit 6), east of it for nothing (no pause at all)."""
+    from email.utils import formatdate
+
+    monkeypatch.setenv("TZ", "America/Los_Angeles")
+    time.tzset()
+    try:
+        when = formatdate(time.time() + 3)       # 'Wed, 02 Dec 2026 17:00:03 -0000'
+        assert when.endswith("-0000")
+        server.fault(status=429, count=1, retry_after=when, path=SEND)
+        result = cli(*EMAIL)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert result.code == 0, result
+    [gap] = arrivals.gaps("POST", SEND)
+    assert 1.0 <= gap < 5, gap
