@@ -102,10 +102,11 @@ def test_batch_workers_use_the_same_time_outs(cli, timeouts, tmp_path):
 
 # -- send batch: concurrency and rate --------------------------------------------------
 def test_batch_keeps_8_requests_in_flight(cli, server, tmp_path):
-    """Every request is held at the server until 8 are in (or 3 s pass), then for a
-    moment longer, so a 9th would be seen; 4 or 16 workers would fail this."""
+    """Every request is held at the server until 8 are in (at most 5 s from the
+    first), then for a moment longer, so a 9th would be seen; 4 or 16 workers
+    would fail this."""
     cond = threading.Condition()
-    state = {"in": 0, "max": 0, "opened": None}
+    state = {"in": 0, "max": 0, "opened": None, "give_up": None}
     original = server.app.handle
 
     def handle(req):
@@ -114,12 +115,13 @@ def test_batch_keeps_8_requests_in_flight(cli, server, tmp_path):
         with cond:
             state["in"] += 1
             state["max"] = max(state["max"], state["in"])
+            if state["give_up"] is None:
+                state["give_up"] = time.monotonic() + 5
             if state["in"] >= CONCURRENCY and state["opened"] is None:
                 state["opened"] = time.monotonic() + 0.5   # let any 9th arrive first
             cond.notify_all()
-            end = time.monotonic() + 3
-            while time.monotonic() < end and (state["opened"] is None
-                                              or time.monotonic() < state["opened"]):
+            while time.monotonic() < state["give_up"] and (
+                    state["opened"] is None or time.monotonic() < state["opened"]):
                 cond.wait(0.05)
         try:
             return original(req)
