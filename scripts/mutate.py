@@ -48,6 +48,8 @@ SENDING = "mailtrap_cli/api/sending.py"
 CLIENT = "mailtrap_cli/api/client.py"
 SENDER = "mailtrap_cli/batch/sender.py"
 LIMITER = "mailtrap_cli/batch/limiter.py"
+RUNNER = "mailtrap_cli/batch/runner.py"
+PLAN = "mailtrap_cli/batch/plan.py"
 JOURNAL = "mailtrap_cli/batch/journal.py"
 FILENAMES = "mailtrap_cli/filenames.py"
 WAITING = "mailtrap_cli/waiting.py"
@@ -110,6 +112,19 @@ MUTATIONS = [
     Mutation("batch-concurrency-4", "8 requests in flight by default", BATCH_OPTIONS,
              'help="Requests in flight at once.")] = 8',
              'help="Requests in flight at once.")] = 4', (DEFAULTS,)),
+    Mutation("batch-unknown-resent", "a chunk whose outcome is unknown is not resent",
+             RUNNER, "if isinstance(error, (RateLimitedError, NetworkError)):",
+             "if isinstance(error, (RateLimitedError, NetworkError, UnknownOutcomeError)):",
+             (NEVER_TWICE, FAULTS)),
+    Mutation("rerun-resends-unknown", "a rerun lists unknown rows, resends them only "
+             "with --resend-unknown", PLAN, '(state == "unknown" and resend_unknown)',
+             '(state == "unknown")', (FAULTS, ENGINE)),
+    Mutation("rerun-resends-rejected", "a rerun resends rejected rows only with "
+             "--retry-rejected", PLAN, '(state == "rejected" and retry_rejected)',
+             '(state == "rejected")', (FAULTS, ENGINE)),
+    Mutation("chunk-over-byte-limit", "a request stays under the API's 50 MB", PLAN,
+             "if items and size + weight > max_bytes:", "if False:",
+             (ENGINE, "tests/test_send_review.py")),
     # -- the limiter --------------------------------------------------------------------
     Mutation("limiter-one-extra", "at most N requests per window", LIMITER,
              "excess = len(self._slots) - max(1, int(self.allowed)) + 1",

@@ -148,6 +148,7 @@ def test_send_batch_refuses_each_invalid_request_by_position(cli, server, tmp_pa
         "ok1@example.com", "ok4@example.com", "ok6@example.com"]
 
 
+@pytest.mark.slow
 def test_send_email_at_the_limits_is_sent(cli, server):
     args = ["send", "email", "--from", "app@example.com", "--subject", "Hi", "--text", "x",
             "--category", "c" * 255, "--custom-var", "k=" + "v" * 992]
