@@ -44,7 +44,7 @@ class Mutation:
     tests: tuple[str, ...]
 
 
-SENDING = "mailtrap_cli/api/sending.py"
+CALLS = "mailtrap_cli/api/calls.py"
 CLIENT = "mailtrap_cli/api/client.py"
 SENDER = "mailtrap_cli/batch/sender.py"
 LIMITER = "mailtrap_cli/batch/limiter.py"
@@ -53,7 +53,7 @@ PLAN = "mailtrap_cli/batch/plan.py"
 JOURNAL = "mailtrap_cli/batch/journal.py"
 FILENAMES = "mailtrap_cli/filenames.py"
 WAITING = "mailtrap_cli/waiting.py"
-BATCH_OPTIONS = "mailtrap_cli/commands/send_batch.py"
+BATCH_OPTIONS = "mailtrap_cli/commands/send/batch.py"
 
 NEVER_TWICE = "tests/test_send_never_twice.py"
 RETRIES = "tests/test_client_retries.py"
@@ -71,10 +71,10 @@ JOURNAL_RECOVERY = "tests/test_journal_recovery.py"
 MUTATIONS = [
     # -- the client's retry policy --------------------------------------------------
     Mutation("send-idempotent", "a send is never made twice after a 5xx, a time-out or "
-             "a dropped connection", SENDING,
-             'return client.post(host, "/api/send" + suffix, json=payload)',
-             'return client.post(host, "/api/send" + suffix, json=payload, idempotent=True)',
-             (NEVER_TWICE,)),
+             "a dropped connection", CALLS,
+             "return client.request(self.method, self.host, self.path, **kwargs)",
+             "return client.request(self.method, self.host, self.path, idempotent=True, "
+             "**kwargs)", (NEVER_TWICE,)),
     Mutation("post-5xx-retried", "a POST answered 502/503/504 is not retried", CLIENT,
              "if status in RETRY_STATUSES and (safe or status == 429):",
              "if status in RETRY_STATUSES:", (NEVER_TWICE, RETRIES)),
