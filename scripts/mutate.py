@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -88,16 +89,16 @@ MUTATIONS = [
              "hint_delay = None", (RETRIES, NEVER_TWICE)),
     Mutation("retry-after-date-local", "a Retry-After date without a zone is UTC", CLIENT,
              'if when.tzinfo is None:  # "-0000"', 'if False:  # "-0000"',
-             (f"{NEVER_TWICE}::test_a_retry_after_date_without_a_zone_is_utc",)),
+             (f"{NEVER_TWICE}::test_a_retry_after_date_without_a_zone_is_utc", RETRIES)),
     Mutation("no-total-wait-cap", "at most 60 s of waiting in all", CLIENT,
              "if delay > self.retry.max_sleep or waited + delay > self.retry.max_total:",
              "if delay > self.retry.max_sleep:", (RETRIES,)),
     Mutation("retry-past-deadline", "no retry outlives a wait's --timeout", CLIENT,
              "if self.deadline is not None and time.monotonic() + delay > self.deadline:",
-             "if False:", (WAIT_DEADLINE,)),
+             "if False:", (WAIT_DEADLINE, WAIT)),
     Mutation("timeout-past-deadline", "no request outlives a wait's --timeout", CLIENT,
              "return (min(self.timeout[0], left), min(self.timeout[1], left))",
-             "return self.timeout", (WAIT,)),
+             "return self.timeout", (WAIT, WAIT_DEADLINE)),
     Mutation("user-agent", "User-Agent: mailtrap-cli/<version>", CLIENT,
              'self.session.headers["User-Agent"] = USER_AGENT', "pass", (DEFAULTS,)),
     Mutation("connect-timeout-30", "connect time-out 10 s", CLIENT,
@@ -118,7 +119,7 @@ MUTATIONS = [
              (NEVER_TWICE, FAULTS)),
     Mutation("rerun-resends-unknown", "a rerun lists unknown rows, resends them only "
              "with --resend-unknown", PLAN, '(state == "unknown" and resend_unknown)',
-             '(state == "unknown")', (FAULTS, ENGINE)),
+             '(state == "unknown")', (FAULTS, ENGINE, NEVER_TWICE)),
     Mutation("rerun-resends-rejected", "a rerun resends rejected rows only with "
              "--retry-rejected", PLAN, '(state == "rejected" and retry_rejected)',
              '(state == "rejected")', (FAULTS, ENGINE)),
@@ -180,7 +181,7 @@ MUTATIONS = [
     # -- messages wait ------------------------------------------------------------------------
     Mutation("wait-sleep-uncapped", "a wait ends at --timeout, not after its next sleep",
              WAITING, "sleep(min(backoff.start if gaps else backoff.next(), remaining))",
-             "sleep(backoff.start if gaps else backoff.next())", (WAIT,)),
+             "sleep(backoff.start if gaps else backoff.next())", (WAIT, WAIT_DEADLINE)),
     Mutation("wait-backoff-uncapped", "polls back off to at most 5x the interval", WAITING,
              "self.current = min(self.current * BACKOFF_FACTOR, self.cap)",
              "self.current = self.current * BACKOFF_FACTOR", (WAIT,)),
@@ -201,9 +202,11 @@ class Outcome:
     detail: str = ""
 
 
-def pytest_command(tests: tuple[str, ...], workers: int = 0) -> list[str]:
+def pytest_command(tests: tuple[str, ...], workers: int = 0, *, first: bool = True
+                   ) -> list[str]:
     spread = ["-n", str(workers)] if workers > 1 else ["-p", "no:xdist"]
-    return [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *spread,
+    stop = ["-x"] if first else []
+    return [sys.executable, "-m", "pytest", *stop, "-q", "-p", "no:cacheprovider", *spread,
             "--no-header", "-o", "addopts=", *tests]
 
 
@@ -215,9 +218,10 @@ def child_env(copy: Path) -> dict[str, str]:
     return env
 
 
-def run_tests(copy: Path, tests: tuple[str, ...], workers: int = 0
+def run_tests(copy: Path, tests: tuple[str, ...], workers: int = 0, *, first: bool = True
               ) -> tuple[int | None, str]:
-    proc = subprocess.Popen(pytest_command(tests, workers), cwd=copy, env=child_env(copy),
+    proc = subprocess.Popen(pytest_command(tests, workers, first=first), cwd=copy,
+                            env=child_env(copy),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             start_new_session=True)
     try:
@@ -252,7 +256,7 @@ def snippet_problem(mutation: Mutation) -> str | None:
     return None
 
 
-def apply(mutation: Mutation, copy: Path) -> Outcome:
+def apply(mutation: Mutation, copy: Path, *, count: bool = False) -> Outcome:
     started = time.monotonic()
     problem = snippet_problem(mutation)
     if problem:
@@ -261,7 +265,7 @@ def apply(mutation: Mutation, copy: Path) -> Outcome:
     target = copy / mutation.file
     target.write_text(text.replace(mutation.original, mutation.replacement), encoding="utf-8")
     try:
-        code, output = run_tests(copy, mutation.tests)
+        code, output = run_tests(copy, mutation.tests, first=not count)
     finally:
         target.write_text(text, encoding="utf-8")
     elapsed = time.monotonic() - started
@@ -270,7 +274,11 @@ def apply(mutation: Mutation, copy: Path) -> Outcome:
     if code == 0:
         return Outcome(mutation, "survived", elapsed, last_line(output))
     if code in (1, 2):   # tests failed, or the mutated code broke collection
-        return Outcome(mutation, "killed", elapsed, _first_failure(output))
+        detail = _first_failure(output)
+        if count:
+            failed = re.search(r"(\d+) failed", last_line(output))
+            detail = f"{failed.group(1) if failed else '?'} tests failed; first: {detail}"
+        return Outcome(mutation, "killed", elapsed, detail)
     return Outcome(mutation, "error", elapsed, f"pytest exit {code}: {last_line(output)}")
 
 
@@ -302,6 +310,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("names", nargs="*", help="mutation names or prefixes (default: all)")
     parser.add_argument("--jobs", "-j", type=int, default=2, help="mutations at once (2)")
     parser.add_argument("--list", action="store_true", help="list the mutations and exit")
+    parser.add_argument("--count", action="store_true",
+                        help="run every named test (no -x) and say how many catch each bug: "
+                             "one means a single test defends that promise")
     parser.add_argument("--check", action="store_true",
                         help="only check that every snippet still applies (no tests run)")
     args = parser.parse_args(argv)
@@ -343,7 +354,7 @@ def main(argv: list[str] | None = None) -> int:
             with lock:
                 copy = free.pop()
             try:
-                outcome = apply(mutation, copy)
+                outcome = apply(mutation, copy, count=args.count)
             finally:
                 with lock:
                     free.append(copy)
@@ -352,12 +363,12 @@ def main(argv: list[str] | None = None) -> int:
 
         with ThreadPoolExecutor(max_workers=jobs) as pool:
             outcomes = list(pool.map(work, chosen))
-    report(outcomes, time.monotonic() - started)
+    report(outcomes, time.monotonic() - started, verbose=args.count)
     bad = [o for o in outcomes if o.status != "killed"]
     return 1 if bad else 0
 
 
-def report(outcomes: list[Outcome], elapsed: float) -> None:
+def report(outcomes: list[Outcome], elapsed: float, verbose: bool = False) -> None:
     print()
     print("| mutation | file | promise | result |")
     print("|---|---|---|---|")
@@ -369,7 +380,7 @@ def report(outcomes: list[Outcome], elapsed: float) -> None:
     summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
     print(f"\n{len(outcomes)} mutations in {elapsed:.0f}s: {summary}")
     for o in outcomes:
-        if o.status != "killed":
+        if o.status != "killed" or verbose:
             print(f"  {o.status}: {o.mutation.name} ({o.mutation.file}): {o.detail}")
 
 

@@ -66,6 +66,14 @@ def test_every_request_carries_the_user_agent(cli, server, arrivals, tmp_path):
     assert all(_agent_ok(agent) for agent in agents), agents
 
 
+def test_debug_shows_the_user_agent_sent(cli):
+    result = cli("sandbox", "messages", "list", "--debug")
+    assert result.code == 0, result
+    sent = [line[len("> User-Agent: "):] for line in result.stderr.splitlines()
+            if line.startswith("> User-Agent: ")]
+    assert sent and all(_agent_ok(agent) for agent in sent), sent
+
+
 # -- time-outs: what each request is given ------------------------------------------
 @pytest.fixture
 def timeouts(monkeypatch):
@@ -135,6 +143,23 @@ def test_batch_keeps_8_requests_in_flight(cli, server, tmp_path):
     assert result.code == 0, result
     assert result.json()["sent"] == 20
     assert state["max"] == CONCURRENCY
+
+
+def test_batch_runner_gets_8_workers(cli, server, tmp_path, monkeypatch):
+    """What the command hands the runner (the test above shows the effect)."""
+    from mailtrap_cli.batch import runner
+
+    made: list = []
+    original = runner.Runner.__init__
+
+    def init(self, **kw):
+        made.append(kw.get("concurrency"))
+        original(self, **kw)
+
+    monkeypatch.setattr(runner.Runner, "__init__", init)
+    path = csv_file(tmp_path, numbered(2))
+    assert cli("send", "batch", "--csv", str(path), *PLAIN).code == 0
+    assert made == [CONCURRENCY]
 
 
 def test_batch_rate_limit_defaults_to_150_per_10_s(cli, server, tmp_path, monkeypatch):

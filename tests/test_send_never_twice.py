@@ -118,6 +118,20 @@ def test_batch_5xx_is_unknown_and_not_resent(cli, server, arrivals, tmp_path, st
     assert deliveries(server) == []
 
 
+def test_batch_rerun_lists_unknown_rows_and_still_does_not_send_them(cli, server, arrivals,
+                                                                     tmp_path):
+    server.fault(status=503, count=1, path=BATCH)
+    assert _batch(cli, tmp_path).code == 8
+    again = _batch(cli, tmp_path)
+    assert again.code == 8, again
+    summary = again.json()
+    assert (summary["sent"], summary["skipped_unknown"]) == (0, 4), summary
+    assert len(arrivals.of("POST", BATCH)) == 1
+    resent = _batch(cli, tmp_path, 4, "--resend-unknown")
+    assert resent.code == 0 and resent.json()["sent"] == 4, resent
+    assert len(arrivals.of("POST", BATCH)) == 2
+
+
 @pytest.mark.parametrize("after", [False, True], ids=["before-handling", "after-handling"])
 def test_batch_dropped_connection_is_unknown_and_not_resent(cli, server, arrivals, tmp_path,
                                                             after):

@@ -28,12 +28,31 @@ def test_a_poll_interval_longer_than_the_wait_is_cut_short(cli, server, arrivals
     assert 1 <= len(arrivals.of("GET", MESSAGES)) <= 3
 
 
-def test_backoff_between_failed_polls_stays_inside_the_wait(cli, server, arrivals):
-    """503s are retried with backoff; none of that may carry the wait past --timeout."""
+def test_a_backoff_longer_than_the_wait_is_not_slept(cli, server, arrivals):
+    """A 503 is retried after 2-4 s here (backoff 4 s with jitter): more than the
+    1 s the wait has, so it ends at once instead."""
     server.fault(status=503, count=1000, path=MESSAGES)
     started = time.monotonic()
     result = cli("sandbox", "messages", "wait", "--timeout", "1",
-                 env={"MAILTRAP_RETRY_BACKOFF": "0.8"})
+                 env={"MAILTRAP_RETRY_BACKOFF": "4"})
     elapsed = time.monotonic() - started
-    assert result.code in (1, 9), result
-    assert elapsed < 3, elapsed
+    result.assert_clean_error(1)
+    assert elapsed < 1.9, elapsed
+    assert len(arrivals.of("GET", MESSAGES)) == 1
+
+
+def test_each_request_gets_no_more_time_than_the_wait_has_left(cli, server, monkeypatch):
+    """The HTTP time-outs shrink to the wait's --timeout (not 10 s / 30 s)."""
+    from requests.adapters import HTTPAdapter
+
+    given: list = []
+    original = HTTPAdapter.send
+
+    def send(self, request, *args, **kwargs):
+        given.append(kwargs.get("timeout"))
+        return original(self, request, *args, **kwargs)
+
+    monkeypatch.setattr(HTTPAdapter, "send", send)
+    result = cli("sandbox", "messages", "wait", "--timeout", "1", "--interval", "0.2")
+    assert result.code == 9, result
+    assert given and all(connect <= 1 and read <= 1 for connect, read in given), given
