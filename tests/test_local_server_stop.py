@@ -128,3 +128,38 @@ def test_the_fixture_fails_a_test_whose_server_crashed(pytester):
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q")
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(["*the built-in server crashed in a handler*"])
+
+
+@pytest.mark.slow
+def test_a_handler_crashing_after_its_test_fails_the_run(pytester):
+    """A handler stuck past the 5 s the stop waits fails its own test; when it
+    crashes later, the test running then fails too, naming where it came from."""
+    pytester.makeconftest("from tests.conftest import *  # noqa: F403\n"
+                          "from tests.conftest import _no_late_crash  # noqa: F401\n")
+    pytester.makepyfile(test_late='''
+        import threading
+        import time
+
+        import requests
+
+        def test_stuck(server):
+            def stuck(req, response):
+                time.sleep(6)
+                raise RuntimeError("late bug")
+            server.app.observers.append(stuck)
+            threading.Thread(target=lambda: requests.get(
+                server.url + "/api/accounts", headers={"Authorization": "Bearer t"},
+                timeout=20), daemon=True).start()
+            time.sleep(0.5)
+
+        def test_next():
+            time.sleep(2)
+    ''')
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:xdist", "-q")
+    result.stdout.fnmatch_lines([
+        "*did not end within 5 s of its stop*",
+        "*a built-in server handler crashed after its test ended*",
+        "*test_late.py::test_stuck: connection from*",
+        "*RuntimeError: late bug*",
+    ])
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
