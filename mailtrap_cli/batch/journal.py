@@ -13,11 +13,17 @@
 position in a batch JSON's `requests`). A `pending` chunk without an outcome
 (the process died mid-request) reads as unknown: it may have been delivered.
 The latest record about a row wins; a sent row is never sent again.
+
+One run at a time: a run holds an exclusive OS lock (flock) on `<journal>.lock`
+for as long as it writes, so a second run on the same journal refuses at once
+(exit 2) instead of sending every row a second time. The OS drops the lock when
+the process ends, however it ends, so a killed run never blocks the next one.
 """
 
 from __future__ import annotations
 
 import bisect
+import contextlib
 import json
 import os
 import threading
@@ -196,13 +202,48 @@ def load(path: Path) -> tuple[dict[str, Any] | None, Resume, int]:
     return header, resume, good_end
 
 
+def lock_path(path: Path) -> Path:
+    return path.with_name(path.name + ".lock")
+
+
+def _acquire(path: Path) -> int:
+    """An exclusive lock for one run on the journal at `path` (a file descriptor);
+    UsageError at once when another run holds it."""
+    target = lock_path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(target, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise UsageError(f"cannot lock journal {path}: {exc.strerror or exc}") from None
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock, as before
+        return fd
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise UsageError(
+            f"journal {path} is in use by another `send batch` run",
+            hint="wait for that run to end (a second run at once would send every row "
+                 "twice), or give this one another --journal") from None
+    return fd
+
+
+def _release(fd: int | None) -> None:
+    if fd is not None:
+        with contextlib.suppress(OSError):
+            os.close(fd)   # closing drops the flock
+
+
 class Journal:
     """Append-only writer; every record reaches the disk before the call returns."""
 
-    def __init__(self, path: Path, handle: Any) -> None:
+    def __init__(self, path: Path, handle: Any, lock_fd: int | None = None) -> None:
         self.path = path
         self._handle = handle
         self._lock = threading.Lock()
+        self._lock_fd = lock_fd
 
     @classmethod
     def open(cls, path: str | Path, header: dict[str, Any], *, new: bool = False,
@@ -211,6 +252,16 @@ class Journal:
         `fingerprint`; a journal of another input or message is refused unless
         `force` (resume anyway) or `new` (move it aside and start over)."""
         path = Path(path)
+        lock_fd = _acquire(path) if write else None
+        try:
+            return cls._open(path, header, new=new, force=force, write=write, lock_fd=lock_fd)
+        except BaseException:
+            _release(lock_fd)
+            raise
+
+    @classmethod
+    def _open(cls, path: Path, header: dict[str, Any], *, new: bool, force: bool, write: bool,
+              lock_fd: int | None) -> tuple[Journal | None, Resume, str | None]:
         note = None
         exists = path.exists() and path.stat().st_size > 0
         if exists and new:
@@ -246,7 +297,7 @@ class Journal:
         if exists:
             handle.truncate(good_end)  # drop a torn last line before appending
             handle.seek(good_end)
-        journal = cls(path, handle)
+        journal = cls(path, handle, lock_fd)
         if not exists:
             journal.write({"type": "header", "version": VERSION, "created": _now(), **header})
             _sync_dir(path.parent)
@@ -280,6 +331,13 @@ class Journal:
     def close(self) -> None:
         with self._lock:
             self._handle.close()
+            _release(self._lock_fd)
+            self._lock_fd = None
+
+    def __del__(self) -> None:
+        # A run that stopped between opening and closing (an error on the way)
+        # must not keep the journal locked for the rest of the process.
+        _release(getattr(self, "_lock_fd", None))
 
 
 def _sync_dir(folder: Path) -> None:

