@@ -75,14 +75,71 @@ def parse_address(text: str) -> dict[str, str]:
     return {"email": email, "name": name} if name else {"email": email}
 
 
+class UnsendableJSON(ValueError):  # noqa: N818 - a ValueError, as json's own
+    """JSON that parses but cannot be sent: a number out of range (1e999 is
+    infinite for Python, and no JSON encoder writes it back), NaN, or nesting
+    deeper than the parser can follow."""
+
+
+MAX_JSON_DEPTH = 200
+
+
 def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
+    raise UnsendableJSON(f"{name} is not valid JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        shown = text if len(text) <= 30 else text[:30] + "…"
+        raise UnsendableJSON(f"the number {shown} is out of range")
+    return value
 
 
 def loads_json(text: str | bytes) -> Any:
-    """json.loads without Python's NaN / Infinity / -Infinity, which are not JSON: a
-    body holding one could not be sent. ValueError (JSONDecodeError for syntax) otherwise."""
-    return json.loads(text, parse_constant=_refuse_constant)
+    """json.loads without Python's NaN / Infinity / -Infinity and numbers that
+    overflow to them (1e999), which could not be sent back out, nor nesting
+    past MAX_JSON_DEPTH. ValueError (JSONDecodeError for syntax) otherwise."""
+    try:
+        value = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
+    except RecursionError:
+        raise UnsendableJSON("nested too deeply") from None
+    if _too_deep(value):
+        raise UnsendableJSON(f"nested more than {MAX_JSON_DEPTH} levels deep")
+    return value
+
+
+def _too_deep(value: Any) -> bool:
+    """True when arrays/objects nest past MAX_JSON_DEPTH (checked without recursion,
+    so the check itself cannot overflow)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > MAX_JSON_DEPTH:
+            return True
+        stack.extend((child, depth + 1) for child in children
+                     if isinstance(child, (dict, list)))
+    return False
+
+
+def unsendable(value: Any) -> str | None:
+    """Why `value` cannot go out as JSON (a non-finite number, nesting too deep),
+    or None. The same encoder settings as requests (allow_nan=False)."""
+    try:
+        json.dumps(value, allow_nan=False)
+    except ValueError:
+        return "a number out of range for JSON (such as 1e999 or NaN)"
+    except RecursionError:
+        return "nested too deeply"
+    except TypeError as exc:
+        return f"cannot be written as JSON: {exc}"
+    return None
 
 
 def merge_base(base: dict[str, Any] | None, request: dict[str, Any]) -> dict[str, Any]:

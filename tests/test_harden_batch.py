@@ -86,3 +86,40 @@ def test_a_killed_run_never_blocks_the_next(cli, server, tmp_path):
     assert result.code in (0, 8), result
     assert "in use" not in result.stderr
     assert max(recipients(server).values()) == 1
+
+
+def _jsonl(tmp_path, lines):
+    path = tmp_path / "rows.jsonl"
+    path.write_text("".join(line + "\n" for line in lines))
+    return path
+
+
+@pytest.mark.parametrize("bad", ['{"email": "u5@example.com", "code": 1e999}',
+                                 '{"email": "u5@example.com", "code": -1E400}',
+                                 '{"email": "u5@example.com", "code": ' + "[" * 3000
+                                 + "]" * 3000 + "}"])
+def test_a_row_json_cannot_carry_is_invalid_and_the_rest_of_its_chunk_goes(
+        cli, server, tmp_path, bad):
+    lines = [f'{{"email": "u{i}@example.com", "code": {i}}}' for i in range(1, 11)]
+    lines[4] = bad
+    path = _jsonl(tmp_path, lines)
+    result = cli(*SEND, "--jsonl", str(path), "--vars-as", "custom")
+    assert "unexpected" not in result.stderr and "Traceback" not in result.stderr, result
+    summary = result.json()
+    assert summary["sent"] == 9 and summary["unknown"] == 0, summary
+    assert [r["row"] for r in summary["rejected_rows"]] == [5]
+    assert f"{path}:5" in result.stderr
+    assert "may have been delivered" not in result.stderr
+    got = recipients(server)
+    assert len(got) == 9 and "u5@example.com" not in got
+
+
+def test_a_csv_header_of_100000_columns_is_checked_at_once(cli, server, tmp_path):
+    path = tmp_path / "wide.csv"
+    header = ",".join(f"c{i}" for i in range(100_000))
+    path.write_text("email," + header + ",c7\nu@example.com" + ",x" * 100_001 + "\n")
+    started = time.monotonic()
+    result = cli(*SEND, "--csv", str(path), "--dry-run")
+    assert time.monotonic() - started < 10
+    result.assert_clean_error(2)
+    assert "repeats column 'c7'" in result.stderr
