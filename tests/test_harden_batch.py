@@ -123,3 +123,30 @@ def test_a_csv_header_of_100000_columns_is_checked_at_once(cli, server, tmp_path
     assert time.monotonic() - started < 10
     result.assert_clean_error(2)
     assert "repeats column 'c7'" in result.stderr
+
+
+
+@pytest.mark.parametrize("line", [
+    '{"type": "pending", "chunk": 0, "rows": [[1, 100000000]]}',
+    '{"type": "pending", "chunk": 0, "rows": "1-10"}',
+    '{"type": "pending", "chunk": "0", "rows": [[1, 2]]}',
+    '{"type": "pending", "chunk": 0, "rows": [[5, 1]]}',
+    '{"type": "done", "chunk": 0, "sent": [1, 2], "rejected": []}',
+    '{"type": "done", "chunk": 0, "sent": [], "rejected": [[2]]}',
+    '{"type": "done", "chunk": 0, "sent": {"2": ["id"]}}',
+    '{"type": "unknown", "chunk": 0, "reason": 5}',
+    '{"type": 7}',
+    '{"type": "fingerprint", "fingerprint": ["x"]}',
+])
+def test_a_journal_edited_to_the_wrong_types_is_a_clean_error(cli, server, tmp_path, line):
+    path = csv_file(tmp_path, numbered(3))
+    assert cli(*SEND, "--csv", str(path)).code == 0
+    journal = tmp_path / "users.csv.journal.jsonl"
+    journal.write_text(journal.read_text() + line + "\n")
+    for extra in ([], ["--dry-run"]):
+        started = time.monotonic()
+        result = cli(*SEND, "--csv", str(path), *extra)
+        assert time.monotonic() - started < 10
+        result.assert_clean_error(2)
+        assert f"{journal}:" in result.stderr and "--new-journal" in result.stderr
+    assert sum(recipients(server).values()) == 3

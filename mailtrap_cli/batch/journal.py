@@ -163,6 +163,60 @@ class Resume:
             self._mark_unknown(chunk, pairs, INTERRUPTED)
 
 
+MAX_CHUNK_ROWS = 500   # the API's batch limit: no chunk ever held more rows
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _row_runs(value: Any) -> bool:
+    """[[first, last], ...] holding at most one chunk's rows."""
+    if not isinstance(value, list):
+        return False
+    total = 0
+    for pair in value:
+        if not (isinstance(pair, list) and len(pair) == 2 and _is_int(pair[0])
+                and _is_int(pair[1]) and pair[0] <= pair[1]):
+            return False
+        total += pair[1] - pair[0] + 1
+        if total > MAX_CHUNK_ROWS:
+            return False
+    return True
+
+
+def _row_lists(value: Any, strings: bool) -> bool:
+    """[[row, [text, ...]], ...] as in `done` records."""
+    if not isinstance(value, list) or len(value) > MAX_CHUNK_ROWS:
+        return False
+    return all(isinstance(item, list) and len(item) == 2 and _is_int(item[0])
+               and isinstance(item[1], list)
+               and (not strings or all(isinstance(t, str) for t in item[1]))
+               for item in value)
+
+
+def problem(record: dict[str, Any]) -> str | None:
+    """What is wrong with a parsed record's fields (an edited or foreign journal),
+    or None. Unknown record types are left alone (a newer version's)."""
+    kind = record.get("type")
+    if not isinstance(kind, str):
+        return "`type` is not text"
+    if kind in ("pending", "done", "unknown", "released") and not _is_int(record.get("chunk")):
+        return "`chunk` is not a chunk number"
+    if kind == "pending" and not _row_runs(record.get("rows")):
+        return f"`rows` is not a list of [first, last] runs of at most {MAX_CHUNK_ROWS} rows"
+    if kind == "done":
+        if not _row_lists(record.get("sent") or [], strings=False):
+            return "`sent` is not a list of [row, [message ids]]"
+        if not _row_lists(record.get("rejected") or [], strings=True):
+            return "`rejected` is not a list of [row, [errors]]"
+    if kind in ("unknown", "released") and not isinstance(record.get("reason") or "", str):
+        return "`reason` is not text"
+    if kind == "fingerprint" and not isinstance(record.get("fingerprint"), str):
+        return "`fingerprint` is not text"
+    return None
+
+
 def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
@@ -186,7 +240,8 @@ def load(path: Path) -> tuple[dict[str, Any] | None, Resume, int]:
             except ValueError:
                 record = None
             if number == 0:
-                if not isinstance(record, dict) or record.get("type") != "header":
+                if not isinstance(record, dict) or record.get("type") != "header" \
+                        or not isinstance(record.get("fingerprint"), str):
                     raise UsageError(f"{path} is not a `send batch` journal",
                                      hint="pass --journal with another path, or "
                                           "--new-journal to replace it")
@@ -195,6 +250,13 @@ def load(path: Path) -> tuple[dict[str, Any] | None, Resume, int]:
             if not isinstance(record, dict):
                 resume.damaged += 1
                 continue
+            wrong = problem(record)
+            if wrong:
+                raise UsageError(
+                    f"journal {path}:{number + 1}: {wrong}; it was edited or is not a "
+                    "journal this version wrote",
+                    hint="restore the line, or pass --new-journal to start over (every "
+                         "row is sent again)")
             if record.get("type") == "fingerprint":  # resumed with --force
                 header = {**header, "fingerprint": record.get("fingerprint")}
             resume.apply(record, pending)
