@@ -53,24 +53,23 @@ def list_messages(client: Client, sandbox_id: int, *, search: str | None = None,
 def first_page(client: Client, sandbox_id: int, *, search: str | None = None,
                last_id: int | None = None) -> list[dict[str, Any]]:
     params = {"search": search or None, "last_id": last_id}
-    body = client.get("api", path(sandbox_id), params=params)
-    return body if isinstance(body, list) else []
+    return client.get("api", path(sandbox_id), params=params, expect=list)
 
 
 def get_message(client: Client, sandbox_id: int, message_id: int) -> dict[str, Any]:
-    return client.get("api", path(sandbox_id, message_id))
+    return client.get("api", path(sandbox_id, message_id), expect=dict)
 
 
 def mail_headers(client: Client, sandbox_id: int, message_id: int) -> dict[str, Any]:
-    return client.get("api", path(sandbox_id, message_id, "mail_headers"))
+    return client.get("api", path(sandbox_id, message_id, "mail_headers"), expect=dict)
 
 
 def spam_report(client: Client, sandbox_id: int, message_id: int) -> dict[str, Any]:
-    return client.get("api", path(sandbox_id, message_id, "spam_report"))
+    return client.get("api", path(sandbox_id, message_id, "spam_report"), expect=dict)
 
 
 def analyze(client: Client, sandbox_id: int, message_id: int) -> dict[str, Any]:
-    return client.get("api", path(sandbox_id, message_id, "analyze"))
+    return client.get("api", path(sandbox_id, message_id, "analyze"), expect=dict)
 
 
 def mark_read(sandbox_id: int, message_id: int, is_read: bool = True) -> Call:

@@ -18,15 +18,23 @@ def target(stream: str = "transactional", sandbox_id: int | None = None) -> tupl
     return ("bulk" if stream == "bulk" else "send"), ""
 
 
+def _sent(body: Any) -> str | None:
+    """Why a 2xx answer to a send does not say it was sent (None when it does)."""
+    if not isinstance(body, dict) or body.get("success") is not True \
+            or not isinstance(body.get("message_ids"), list):
+        return 'an answer without "success": true and "message_ids"'
+    return None
+
+
 def send(client: Client, payload: dict[str, Any], *, stream: str = "transactional",
          sandbox_id: int | None = None) -> dict[str, Any]:
     """One message. Not retried after a timeout or 5xx: the API has no idempotency key."""
     host, suffix = target(stream, sandbox_id)
-    return client.post(host, "/api/send" + suffix, json=payload)
+    return client.post(host, "/api/send" + suffix, json=payload, expect=_sent)
 
 
 def batch(client: Client, payload: dict[str, Any], *, stream: str = "transactional",
           sandbox_id: int | None = None) -> dict[str, Any]:
     """Up to 500 messages: {"base": {...}, "requests": [...]}; answers per message."""
     host, suffix = target(stream, sandbox_id)
-    return client.post(host, "/api/batch" + suffix, json=payload)
+    return client.post(host, "/api/batch" + suffix, json=payload, expect=dict)

@@ -64,8 +64,17 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(key, value)
         self.send_header("Content-Length", str(len(response.body)))
         self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(response.body)
+        if self.command == "HEAD":
+            return
+        if response.trickle > 0:   # a slow server, byte by byte (fault injection)
+            import time
+
+            for index in range(len(response.body)):
+                self.wfile.write(response.body[index:index + 1])
+                self.wfile.flush()
+                time.sleep(response.trickle)
+            return
+        self.wfile.write(response.body)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _serve  # noqa: N815
 
