@@ -126,6 +126,10 @@ class Client:
         self.sleep = sleep
         self.on_retry = on_retry
         self.max_body = MAX_BODY
+        # About the last successful call: how many attempts it took, and the server's
+        # clock (its Date header) when it answered (`messages wait` needs both).
+        self.last_attempts = 0
+        self.last_server_time: Any = None
         self.session = requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
         self.session.headers["Accept"] = "application/json"
@@ -292,6 +296,8 @@ class Client:
                 if gave_up:
                     err.message += f" ({gave_up})"
                 raise err
+            self.last_attempts = attempt
+            self.last_server_time = _server_time(response)
             if raw:
                 return response
             return self._checked(method, url, response, safe, expect)
@@ -562,6 +568,24 @@ class _Watchdog:
 
     def cancel(self) -> None:
         self._timer.cancel()
+
+
+def _server_time(response: Any) -> Any:
+    """The answer's Date header as an aware datetime, or None."""
+    value = response.headers.get("Date")
+    if not value:
+        return None
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        from datetime import timezone
+
+        when = when.replace(tzinfo=timezone.utc)
+    return when
 
 
 def _socket_of(response: Any) -> Any:
