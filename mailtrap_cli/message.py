@@ -36,7 +36,10 @@ RESERVED_HEADERS = frozenset({
     "x-mt-category", "x-mt-custom-variables",
 })
 
-_SPECIALS = r'\s@<>()\[\],;:"\\'
+# What str.splitlines() and the MIME writer take for a line break, and other
+# control characters (NUL, DEL ...) that have no place in a header value.
+_BREAKS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\x85\u2028\u2029]")
+_SPECIALS = r'\s@<>()\[\],;:"\\\x00-\x1f\x7f\ud800-\udfff'
 _EMAIL = re.compile(
     rf"^[^{_SPECIALS}]+@(?:[^{_SPECIALS}.]+\.)+[^{_SPECIALS}.]+$"
 )
@@ -253,10 +256,13 @@ def _check_extras(payload: dict[str, Any], errors: list[str]) -> None:
                     errors.append(f"header '{key}' must have a string value")
                 if key.strip().lower() in RESERVED_HEADERS:
                     errors.append(f"header '{key}' is reserved and cannot be set")
-                elif not key or any(c in key for c in ": \t\r\n"):
+                elif (not key or any(c in key for c in ": \t\r\n") or not key.isascii()
+                      or not key.isprintable()):
                     errors.append(f"header name '{key}' is invalid")
-                elif isinstance(value, str) and ("\n" in value or "\r" in value):
-                    errors.append(f"header '{key}' must not contain line breaks")
+                elif isinstance(value, str) and _BREAKS.search(value):
+                    # \v, \f, U+2028 ... are line breaks to the MIME writer too.
+                    errors.append(f"header '{key}' must not contain line breaks or "
+                                  "control characters")
     attachments = payload.get("attachments")
     if attachments is None:
         return
@@ -293,6 +299,11 @@ def validate_message(payload: Any, *, check_size: bool = True) -> list[str]:
     if not isinstance(payload, dict):
         return ["the message must be a JSON object"]
     errors: list[str] = []
+    where = not_utf8(payload)
+    if where:
+        # Bytes that were not UTF-8 (on the command line, in a file) became lone
+        # surrogates: no JSON encoder or MIME writer can send them.
+        return [f"'{where}' is not valid UTF-8 text"]
     sender = payload.get("from")
     if sender is None:
         errors.append("'from' is required")
@@ -312,6 +323,34 @@ def validate_message(payload: Any, *, check_size: bool = True) -> list[str]:
         if size > MAX_MESSAGE_BYTES:
             errors.append(too_large_message(size, MAX_MESSAGE_BYTES))
     return errors
+
+
+def not_utf8(value: Any, path: str = "") -> str | None:
+    """The path of the first string (key or value) in `value` that cannot be
+    encoded as UTF-8 (a lone surrogate), or None. Iterative: no recursion limit."""
+    stack: list[tuple[Any, str]] = [(value, path)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, str):
+            if not _utf8(item):
+                return where or "text"
+        elif isinstance(item, dict):
+            for key, inner in item.items():
+                label = f"{where}.{key}" if where else str(key)
+                if isinstance(key, str) and not _utf8(key):
+                    return label
+                stack.append((inner, label))
+        elif isinstance(item, list):
+            stack.extend((inner, f"{where}[{i}]") for i, inner in enumerate(item))
+    return None
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def too_large_message(size: int, limit: int) -> str:
