@@ -60,3 +60,35 @@ def test_download_force_with_a_name_of_250_bytes(cli, server, tmp_path):
     assert result.code == 0, result
     assert (tmp_path / name).read_bytes() == b"new"
     assert sorted(p.name for p in tmp_path.iterdir()) == [name]
+
+
+EMAIL = ["send", "email", "--from", "app@example.com", "--to", "user@example.com",
+         "--subject", "Hi", "--text", "Hello"]
+
+
+@pytest.mark.parametrize("kind", ["device", "fifo", "folder", "huge"])
+def test_attach_must_be_a_regular_file_within_the_limit(cli, server, tmp_path, kind):
+    import os
+
+    if kind == "device":
+        path = "/dev/zero"
+    elif kind == "fifo":
+        path = str(tmp_path / "pipe")
+        os.mkfifo(path)
+    elif kind == "folder":
+        path = str(tmp_path)
+    else:
+        path = str(tmp_path / "big.bin")
+        with open(path, "wb") as handle:
+            handle.truncate(11 * 1024 * 1024)   # sparse: nothing read to refuse it
+    result = cli(*EMAIL, "--attach", path)
+    result.assert_clean_error(2)
+    assert "regular file" in result.stderr or "at most" in result.stderr
+    assert server.requests(path="/api/send") == []
+
+
+def test_var_with_a_number_json_cannot_carry_is_a_usage_error(cli, server):
+    result = cli("send", "email", "--from", "app@example.com", "--to", "user@example.com",
+                 "--template", "11111111-2222-3333-4444-555555555555", "--var", "code=1e999")
+    result.assert_clean_error(2)
+    assert "--var code=1e999" in result.stderr and "out of range" in result.stderr
