@@ -133,3 +133,68 @@ def test_html_to_text_still_hides_scripts_comments_and_breaks_lines():
     text = waiting.html_to_text(html)
     assert "1234" not in text and "5678" not in text and "T" not in text.split()
     assert [line.strip() for line in text.split("\n")[:3]] == ["one", "two", "three"]
+
+
+# -- the command against the server ---------------------------------------------------
+LIST = "/api/sandboxes/1/messages"
+
+
+def _later(seconds, action):
+    import threading
+
+    timer = threading.Timer(seconds, action)
+    timer.daemon = True
+    timer.start()
+    return timer
+
+
+@pytest.mark.no_spec_check
+def test_wait_finds_a_message_that_arrived_while_its_first_poll_was_retried(cli, server):
+    from tests.sandbox_mail import make_message, store
+
+    store(server, make_message(subject="Reset old"))
+    server.fault(status=503, count=2, path=LIST)
+    timer = _later(0.7, lambda: store(server, make_message(subject="Reset new")))
+    result = cli("sandbox", "messages", "wait", "--subject", "Reset", "--timeout", "8",
+                 "--interval", "0.1", "-o", "json", env={"MAILTRAP_RETRY_BACKOFF": "0.6"})
+    timer.join()
+    assert result.code == 0, result
+    assert result.json()["subject"] == "Reset new"
+
+
+@pytest.mark.no_spec_check
+def test_wait_polls_again_after_a_500_and_a_dropped_connection(cli, server):
+    from tests.sandbox_mail import make_message, store
+
+    server.fault(status=500, count=1, path=LIST)
+    server.fault(drop=True, count=1, path=LIST)
+    server.fault(status=200, body="<html>portal</html>", content_type="text/html", count=1,
+                 path=LIST)
+    timer = _later(0.5, lambda: store(server, make_message(subject="Welcome")))
+    started = time.monotonic()
+    result = cli("sandbox", "messages", "wait", "--subject", "Welcome", "--timeout", "10",
+                 "--interval", "0.1", "-o", "json", env={"MAILTRAP_RETRY_ATTEMPTS": "1"})
+    timer.join()
+    assert result.code == 0, result
+    assert result.json()["subject"] == "Welcome"
+    assert time.monotonic() - started < 8
+    assert "polling again" in result.stderr
+
+
+def test_wait_ends_at_once_on_auth_failure(cli, server):
+    started = time.monotonic()
+    result = cli("sandbox", "messages", "wait", "--timeout", "10",
+                 env={"MAILTRAP_API_TOKEN": "invalid-token"})
+    result.assert_clean_error(4)
+    assert time.monotonic() - started < 3
+
+
+@pytest.mark.no_spec_check
+def test_wait_that_only_met_failures_times_out_naming_them(cli, server):
+    server.fault(status=500, count=1000, path=LIST)
+    result = cli("sandbox", "messages", "wait", "--timeout", "1", "--interval", "0.1")
+    assert result.code == 9, result
+    last = result.stderr.splitlines()[-2:]
+    assert last[0].startswith("error: no new message arrived within 1s"), result
+    assert "poll(s) failed" in last[1] and "HTTP 500" in last[1]
+    assert "Traceback" not in result.stderr and "unexpected" not in result.stderr
