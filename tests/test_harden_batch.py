@@ -150,3 +150,22 @@ def test_a_journal_edited_to_the_wrong_types_is_a_clean_error(cli, server, tmp_p
         result.assert_clean_error(2)
         assert f"{journal}:" in result.stderr and "--new-journal" in result.stderr
     assert sum(recipients(server).values()) == 3
+
+
+@pytest.mark.parametrize("rate", ["1/nan", "1/inf", "10/infs", "5/NaN"])
+def test_a_rate_that_is_not_finite_is_a_usage_error(cli, server, tmp_path, rate):
+    path = csv_file(tmp_path, numbered(3))
+    result = cli(*SEND, "--csv", str(path), "--rate", rate)
+    result.assert_clean_error(2)
+    assert "--rate" in result.stderr
+    assert recipients(server) == {}
+
+
+def test_a_run_that_stops_before_sending_leaves_the_journal_unlocked(cli, server, tmp_path):
+    path = csv_file(tmp_path, numbered(3))
+    # No token: refused after the journal was opened.
+    result = cli(*SEND, "--csv", str(path), env={"MAILTRAP_PROFILE": "",
+                                                  "MAILTRAP_BASE_URL": server.url})
+    result.assert_clean_error(4)
+    again = cli(*SEND, "--csv", str(path))
+    assert again.code == 0, again
