@@ -43,3 +43,25 @@ def test_an_editing_block_that_fails_writes_nothing(tmp_path):
     ("http://localhost:8025", False), ("http://[::1]:8025", False)])
 def test_cleartext_warning_for_plain_http_off_this_machine(url, warned):
     assert (config.cleartext_warning(url) is not None) == warned
+
+
+@pytest.mark.slow
+def test_twenty_parallel_config_use_create_keep_every_profile(tmp_path):
+    import os
+
+    env = dict(os.environ, MAILTRAP_CONFIG_DIR=str(tmp_path / "cfg"))
+    procs = [subprocess.Popen([sys.executable, "-m", "mailtrap_cli", "config", "use", f"q{i}",
+                               "--create"], env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE) for i in range(20)]
+    results = [(p.wait(timeout=120), p.stderr.read()) for p in procs]
+    assert all(code == 0 for code, _ in results), results
+    data = config.load_file(tmp_path / "cfg" / "config.toml")
+    assert set(data["profiles"]) == {f"q{i}" for i in range(20)}
+
+
+def test_config_set_plain_http_base_url_off_this_machine_warns(cli_raw):
+    result = cli_raw("config", "set", "base_url", "http://mail.example.com")
+    assert result.code == 0, result
+    assert "clear text" in result.stderr
+    quiet = cli_raw("config", "set", "base_url", "http://127.0.0.1:8025")
+    assert "clear text" not in quiet.stderr
