@@ -88,7 +88,7 @@ MAX_JSON_DEPTH = 200
 
 
 def _refuse_constant(name: str) -> Any:
-    raise UnsendableJSON(f"{name} is not valid JSON")
+    raise ValueError(f"{name} is not valid JSON")   # not JSON at all (`--var x=NaN` is text)
 
 
 def _finite_float(text: str) -> float:

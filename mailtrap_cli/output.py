@@ -3,6 +3,9 @@
 Data goes to stdout as a rich table (TTY), JSON, JSONL or TSV; everything
 human (hints, progress, warnings, errors) goes to stderr. JSON is written
 with json.dumps, never through rich markup, and is the API's objects whole.
+Everything else a person reads (table cells, TSV, hints, warnings, errors)
+has its control characters made visible (safetext.visible): a subject with
+`ESC[2J` or OSC 52 is shown, not obeyed by the terminal.
 rich is imported only when a table or a progress bar is actually drawn.
 
 A command hands `emit` its data and a `View` that says how the data reads as
@@ -21,6 +24,7 @@ from typing import IO as Stream
 from typing import Any
 
 from mailtrap_cli.io import IO
+from mailtrap_cli.safetext import visible
 
 MODES = ("auto", "table", "json", "jsonl", "tsv")
 JSON_MODES = ("json", "jsonl")
@@ -168,19 +172,24 @@ class Output:
     # -- human side: stderr ------------------------------------------------
     def info(self, message: str) -> None:
         if not self.quiet:
-            print(message, file=self.stderr, flush=True)
+            print(visible(message, lines=True), file=self.stderr, flush=True)
 
     def success(self, message: str) -> None:
         if not self.quiet:
-            print(self._color("32", "✓") + " " + message, file=self.stderr, flush=True)
+            print(self._color("32", "✓") + " " + visible(message, lines=True),
+                  file=self.stderr, flush=True)
 
     def warn(self, message: str) -> None:
-        print(self._color("33", "warning:") + " " + message, file=self.stderr, flush=True)
+        print(self._color("33", "warning:") + " " + visible(message, lines=True),
+              file=self.stderr, flush=True)
 
     def error(self, message: str, hint: str | None = None) -> None:
-        print(self._color("31", "error:") + " " + message, file=self.stderr, flush=True)
+        # One line each: text from a server cannot start a fake `hint:` line.
+        print(self._color("31", "error:") + " " + visible(message), file=self.stderr,
+              flush=True)
         if hint:
-            print(self._color("2", "hint:") + " " + hint, file=self.stderr, flush=True)
+            print(self._color("2", "hint:") + " " + visible(hint), file=self.stderr,
+                  flush=True)
 
     def console(self, *, stderr: bool = True) -> Any:
         from rich.console import Console
@@ -242,7 +251,7 @@ class Output:
         elif self.mode in JSON_MODES:
             self._write(dumps(data, indent=None) + "\n")  # a scalar is still JSON
         else:
-            self._write(cell(data) + "\n")
+            self._write(visible(cell(data)) + "\n")
 
     def lines(self, values: Sequence[str]) -> None:
         """Values a script reads one per line (`wait --extract`); a JSON list when
@@ -276,7 +285,7 @@ class Output:
             self._write(dumps(obj, indent=None) + "\n")
         elif self.mode == "tsv":
             for key, value in obj.items():
-                self._write(f"{key}\t{_tsv(cell(value))}\n")
+                self._write(f"{_tsv(str(key))}\t{_tsv(cell(value))}\n")
         else:
             self._table_kv(obj)
 
@@ -298,7 +307,7 @@ class Output:
             for item in items:
                 if cols is None:
                     cols = _norm_columns(columns, item)
-                    self._write("\t".join(h for _, h in cols) + "\n")
+                    self._write("\t".join(_tsv(h) for _, h in cols) + "\n")
                 self._write("\t".join(_tsv(cell(pluck(item, k))) for k, _ in cols) + "\n")
             if cols is None and columns:
                 # An empty list still has its header row: `cut`, `awk` and
@@ -317,7 +326,7 @@ class Output:
         cols = _norm_columns(columns, items[0])
         table = Table(title=title, header_style="bold", box=None, pad_edge=False)
         for _, header in cols:
-            table.add_column(header, overflow="fold")
+            table.add_column(visible(header), overflow="fold")
         for item in items:
             table.add_row(*(_markup_safe(cell(pluck(item, k))) for k, _ in cols))
         self.console(stderr=False).print(table)
@@ -344,11 +353,13 @@ def _indent(text: str) -> str:
 
 
 def _tsv(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    escaped = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+    return visible(escaped.replace("\r", "\\r"))
 
 
 def _markup_safe(text: str) -> Any:
-    """A rich Text, so `[bracketed]` subjects are shown, not eaten as markup."""
+    """A rich Text, so `[bracketed]` subjects are shown, not eaten as markup, and
+    control characters are shown, not sent to the terminal."""
     from rich.text import Text
 
-    return Text(text)
+    return Text(visible(text))
