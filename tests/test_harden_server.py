@@ -113,3 +113,10 @@ def test_three_concurrent_oversized_posts_do_not_grow_the_server(server):
     for thread in threads:
         thread.join(10)
     assert len(answers) == 3 and all(a.startswith(b"HTTP/1.1 413") for a in answers)
+
+
+@pytest.mark.parametrize("header", ["X-A: a\u2028b", "X-A: a\vb", "X-A: a\fb", "X A: b"])
+def test_api_refuses_request_headers_http_cannot_carry(cli, server, header):
+    result = cli("api", "/api/accounts", "-H", header)
+    result.assert_clean_error(2)
+    assert server.requests(path="/api/accounts") == []

@@ -213,6 +213,8 @@ class Client:
         url = self.url(host, path)
         if isinstance(params, dict):
             params = {k: v for k, v in params.items() if v is not None}
+        for key, value in (headers or {}).items():
+            _check_header(key, value)
         req = requests.Request(method, url, params=params, json=json, data=data,
                                headers=headers or {})
         try:
@@ -530,6 +532,21 @@ class Client:
 
     def delete(self, host: str, path: str, **kw: Any) -> Any:
         return self.request("DELETE", host, path, **kw)
+
+
+def _check_header(key: str, value: Any) -> None:
+    """An HTTP header a server can read: latin-1 text without line breaks or control
+    characters (\v, \f, U+2028 are line breaks to some parsers), else UsageError."""
+    from mailtrap_cli.api.errors import UsageError
+
+    text = str(value)
+    bad_key = not key or any(not (33 <= ord(c) <= 126) or c == ":" for c in key)
+    bad_value = any((ord(c) < 32 and c != "\t") or ord(c) == 127 or ord(c) > 255
+                    for c in text)
+    if bad_key or bad_value:
+        raise UsageError(f"header {key!r}: {'name' if bad_key else 'value'} has a line "
+                         "break, a control character or a character HTTP headers cannot "
+                         "carry", hint="HTTP header values are plain latin-1 text on one line")
 
 
 class _CallTimedOut(Exception):
