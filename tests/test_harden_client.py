@@ -133,3 +133,21 @@ def test_a_stalled_download_is_cut(server):
     with pytest.raises(NetworkError, match="timed out"):
         b"".join(client.iter_body(response, 64 * 1024))
     assert time.monotonic() - started < 3
+
+
+@pytest.mark.parametrize("body", ["null", '"text"', HTML])
+def test_messages_list_refuses_an_answer_that_is_not_a_page(cli, server, body):
+    server.fault(status=200, body=body, content_type="application/json",
+                 path="/api/sandboxes/1/messages")
+    result = cli("sandbox", "messages", "list", "-o", "json")
+    result.assert_clean_error(1)
+    assert result.stdout == ""
+
+
+def test_messages_wait_with_a_trickling_server_ends_at_its_timeout(cli, server):
+    server.fault(status=200, body="[" + " " * 400 + "]", content_type="application/json",
+                 path="/api/sandboxes/1/messages", trickle=0.05, count=100)
+    started = time.monotonic()
+    result = cli("sandbox", "messages", "wait", "--timeout", "2", "--interval", "0.1")
+    assert result.code == 9, result
+    assert time.monotonic() - started < 5
