@@ -286,6 +286,11 @@ class Output:
         else:
             self.text("\n".join(values))
 
+    def json_asked(self) -> str | None:
+        """"json" or "jsonl" when asked for by name (-o), else None: for data with a
+        native format of its own (an export's CSV) that JSON replaces only on request."""
+        return self.requested if self.requested in JSON_MODES else None
+
     def text(self, value: str) -> None:
         """Plain text data (a body, a token) to stdout, as it is."""
         self._write(value if value.endswith("\n") else value + "\n")

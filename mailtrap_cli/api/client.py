@@ -127,6 +127,9 @@ class Client:
         self.sleep = sleep
         self.on_retry = on_retry
         self.session = requests.Session()
+        # session.send() skips requests' environment merge: honour a CA bundle named
+        # there (`eval "$(mailtrap local env)"` names the `local serve --tls` CA).
+        self.session.verify = _env_ca_bundle() or True
         self.session.headers["User-Agent"] = USER_AGENT
         self.session.headers["Accept"] = "application/json"
         if token:
@@ -400,3 +403,9 @@ def _path_of(url: str) -> str:
     from urllib.parse import urlsplit
 
     return urlsplit(url).path or "/"
+
+
+def _env_ca_bundle() -> str | None:
+    import os
+
+    return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or None

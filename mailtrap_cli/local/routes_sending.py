@@ -55,6 +55,8 @@ class Prepared:
     message: dict[str, Any]
     message_ids: list[str]
     recipients: list[str] = field(default_factory=list)
+    template_id: int | None = None          # a template send: kept on the sandbox message
+    template_variables: Any = None
 
 
 class Rejected(Exception):
@@ -80,6 +82,7 @@ def prepare(app: Any, payload: Any, *, size_limit: int = MAX_MESSAGE_BYTES) -> P
     if size > size_limit:
         raise Rejected([too_large_message(size, size_limit)], 413)
     message = dict(payload)
+    template_id = None
     if message.get("template_uuid") is not None:
         template = find_by_uuid(app.store, message["template_uuid"])
         if template is None:
@@ -91,8 +94,10 @@ def prepare(app: Any, payload: Any, *, size_limit: int = MAX_MESSAGE_BYTES) -> P
                             f"{exc}"]) from None
         if template.get("category"):
             message["category"] = template["category"]
+        template_id = int(template["id"])
     recipients = [a["email"] for f in RECIPIENT_FIELDS for a in (message.get(f) or [])]
-    return Prepared(message, [str(uuidlib.uuid4()) for _ in recipients], recipients)
+    return Prepared(message, [str(uuidlib.uuid4()) for _ in recipients], recipients,
+                    template_id, message.get("template_variables") if template_id else None)
 
 
 def _sandbox(app: Any, sandbox_id: int) -> dict[str, Any]:
@@ -115,7 +120,9 @@ def _store(app: Any, conn: Any, done: list[Prepared], stream: str,
             raw = build_mime(item.message, message_id=item.message_ids[0])
             mailstore.store_message(app.store, sandbox_id, raw,
                                     smtp_from=item.message["from"]["email"],
-                                    smtp_to=item.recipients, conn=conn)
+                                    smtp_to=item.recipients, conn=conn,
+                                    template_id=item.template_id,
+                                    template_variables=item.template_variables)
         return
     stamp = now_iso()
     rows = []
