@@ -50,7 +50,11 @@ ENV = {
     "output": "MAILTRAP_OUTPUT",
     "base_url": "MAILTRAP_BASE_URL",
     "config_dir": "MAILTRAP_CONFIG_DIR",
+    "webhook_secret": "MAILTRAP_WEBHOOK_SECRET",
 }
+# Kept in a profile by `webhooks create --save-secret`; like the token, never
+# shown by `config list` and never taken from argv by `config set`.
+WEBHOOK_SECRET_KEY = "webhook_secret"  # noqa: S105 - a key name, not a secret
 
 
 def config_dir() -> Path:
@@ -100,8 +104,8 @@ def load_file(path: Path | None = None) -> dict[str, Any]:
 
 
 # What each known key may hold; unknown keys are left alone.
-_TEXT_KEYS = ("token", "from", "stream", "output", "base_url", "api_url", "send_url",
-              "bulk_url", "sandbox_url")
+_TEXT_KEYS = ("token", WEBHOOK_SECRET_KEY, "from", "stream", "output", "base_url", "api_url",
+              "send_url", "bulk_url", "sandbox_url")
 _ID_KEYS = ("account_id", "sandbox_id", "project_id")
 
 
@@ -184,6 +188,8 @@ class Settings:
     values: dict[str, Any] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
     is_local: bool = False
+    webhook_secret: str | None = None
+    webhook_secret_source: str | None = None
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.values.get(key, default)
@@ -260,6 +266,13 @@ def resolve(profile_flag: str | None = None, data: dict[str, Any] | None = None)
     if not token and is_local:
         token, token_source = LOCAL_TOKEN, "built-in (local profile accepts any token)"
     values.pop("token", None)
+    secret = os.environ.get(ENV[WEBHOOK_SECRET_KEY]) or None
+    secret_source = f"env {ENV[WEBHOOK_SECRET_KEY]}" if secret else None
+    if not secret and stored.get(WEBHOOK_SECRET_KEY):
+        secret = str(stored[WEBHOOK_SECRET_KEY])
+        secret_source = f"config file (profile {name})"
+    values.pop(WEBHOOK_SECRET_KEY, None)
+    sources.pop(WEBHOOK_SECRET_KEY, None)
 
     env_base = os.environ.get(ENV["base_url"])
     if env_base:
@@ -280,7 +293,15 @@ def resolve(profile_flag: str | None = None, data: dict[str, Any] | None = None)
             if override:
                 hosts[host] = str(override).rstrip("/")
     return Settings(profile=name, token=token, token_source=token_source, hosts=hosts,
-                    values=values, sources=sources, is_local=is_local)
+                    values=values, sources=sources, is_local=is_local,
+                    webhook_secret=secret, webhook_secret_source=secret_source)
+
+
+def save_webhook_secret(profile: str, secret: str) -> Path:
+    """Store a webhook signing secret in `profile` (the file stays 0600)."""
+    data = load_file()
+    data.setdefault("profiles", {}).setdefault(profile, {})[WEBHOOK_SECRET_KEY] = secret
+    return save_file(data)
 
 
 def check_url(url: str, where: str, path: Path | None = None) -> None:
@@ -301,6 +322,10 @@ def check_url(url: str, where: str, path: Path | None = None) -> None:
 
 
 def check_key(key: str) -> None:
+    if key == WEBHOOK_SECRET_KEY:
+        raise UsageError("the webhook secret is not set through `config set` (it would land "
+                         "in shell history)", hint="use MAILTRAP_WEBHOOK_SECRET, or "
+                         "`mailtrap webhooks create --save-secret`")
     if key not in PROFILE_KEYS:
         raise UsageError(f"unknown config key '{key}'",
                          hint="keys: " + ", ".join(PROFILE_KEYS))

@@ -146,7 +146,29 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 @pytest.fixture
 def server(request: pytest.FixtureRequest) -> Iterator[ServerHandle]:
-    running = RunningServer(":memory:")
+    yield from _checked(request, RunningServer(":memory:"))
+
+
+@pytest.fixture
+def tls_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ServerHandle]:
+    """`server` over HTTPS, with SMTP (STARTTLS) and SMTPS listeners; the local CA
+    is `handle.tls.ca` (made under tmp_path)."""
+    pytest.importorskip("cryptography")
+    from mailtrap_cli.local.tls import ensure
+
+    files = ensure(tmp_path / "tls")
+    handle_iter = _checked(request, RunningServer(":memory:", smtp=True, tls=files))
+    handle = next(handle_iter)
+    handle.tls = files
+    handle.http.verify = str(files.ca)
+    handle.http.trust_env = False   # REQUESTS_CA_BUNDLE in the environment would win
+    yield handle
+    yield from handle_iter
+
+
+def _checked(request: pytest.FixtureRequest, running: RunningServer) -> Iterator[ServerHandle]:
+    """Yield a handle on `running`; every exchange is checked against the specs and
+    the test fails when the server crashed in a handler."""
     problems: list[str] = []
     checking = spec_check.available() and request.node.get_closest_marker("no_spec_check") is None
     if checking:

@@ -16,6 +16,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from mailtrap_cli.local.compat import current_body_bytes, current_query, split_scoped
+
 SPEC_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "mailtrap-openapi"
 HOST_OF_SERVER = {
     "https://mailtrap.io": "api",
@@ -100,13 +102,17 @@ def _operations() -> list[tuple[str, str, re.Pattern[str], dict[str, Any]]]:
 
 
 def find(host: str, method: str, path: str) -> dict[str, Any] | None:
-    candidates = [op for h, m, rx, op in operations() if m == method and rx.match(path)]
-    if not candidates:
+    # A literal segment wins over a template: /api/contacts/lists is the lists
+    # operation, not /api/contacts/{contact_identifier}.
+    matching = sorted(((h, op) for h, m, rx, op in operations()
+                       if m == method and rx.match(path)),
+                      key=lambda item: item[1]["x-path"].count("{"))
+    if not matching:
         return None
-    for h, m, rx, op in operations():
-        if h == host and m == method and rx.match(path):
+    for h, op in matching:
+        if h == host:
             return op
-    return candidates[0]
+    return matching[0][1]
 
 
 def _validator(schema: dict[str, Any]) -> Any:
@@ -157,9 +163,16 @@ def check(method: str, path: str, stream: str, query: dict[str, list[str]], body
     """Problems with one 2xx exchange, as readable strings (empty when it conforms)."""
     if status >= 300 or path.startswith("/_local/"):
         return []
+    where = f"{method} {path}"
+    scoped = split_scoped(path)
+    if scoped is not None:
+        # The account-scoped family the SDKs call is checked as the current path it
+        # maps to (local/compat.py): same operation, old names renamed.
+        path = scoped[1]
+        query = current_query(query)
+        body = current_body_bytes(body)
     host = host_of(path, stream)
     op = find(host, method, path)
-    where = f"{method} {path}"
     if op is None:
         if any(rx.match(path) for rx in UNDESCRIBED_OK):
             return []

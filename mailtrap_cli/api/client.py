@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import json as jsonlib
 import os
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -88,6 +89,9 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
     return max(0.0, when.timestamp() - now)
 
 
+# `"signing_secret": "..."` in a JSON body (webhook create answers it once).
+_SECRET_FIELD = re.compile(r'("signing_secret"\s*:\s*")[^"]*(")')
+
 class Client:
     """Thin wrapper over one requests.Session; returns the API's JSON untouched."""
 
@@ -123,6 +127,9 @@ class Client:
         self.sleep = sleep
         self.on_retry = on_retry
         self.session = requests.Session()
+        # session.send() skips requests' environment merge: honour a CA bundle named
+        # there (`eval "$(mailtrap local env)"` names the `local serve --tls` CA).
+        self.session.verify = _env_ca_bundle() or True
         self.session.headers["User-Agent"] = USER_AGENT
         self.session.headers["Accept"] = "application/json"
         if token:
@@ -141,8 +148,12 @@ class Client:
         return base + (path if path.startswith("/") else "/" + path)
 
     def redact(self, text: str) -> str:
+        """The token, and every webhook signing secret (the value of a
+        `signing_secret` field, as webhook create answers), become ***."""
         if self.token and self.token in text:
             text = text.replace(self.token, "***")
+        if "signing_secret" in text:
+            text = _SECRET_FIELD.sub(r"\1***\2", text)
         return text
 
     def _log(self, text: str) -> None:
@@ -392,3 +403,9 @@ def _path_of(url: str) -> str:
     from urllib.parse import urlsplit
 
     return urlsplit(url).path or "/"
+
+
+def _env_ca_bundle() -> str | None:
+    import os
+
+    return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or None

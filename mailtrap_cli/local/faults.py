@@ -68,10 +68,12 @@ class Faults:
         with self._lock:
             self._queue.clear()
 
-    def take(self, method: str, path: str) -> Fault | None:
+    def take(self, method: str, path: str, alias: str | None = None) -> Fault | None:
+        """The next fault for this request; `alias` is the current path an
+        account-scoped one maps to (a fault queued for either applies)."""
         with self._lock:
             for fault in self._queue:
-                if fault.matches(method, path):
+                if fault.matches(method, path) or (alias and fault.matches(method, alias)):
                     fault.count -= 1
                     if fault.count <= 0:
                         self._queue.remove(fault)

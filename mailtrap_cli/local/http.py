@@ -81,12 +81,40 @@ class LocalServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 128
+    # `local serve --tls`: an ssl.SSLContext; each connection's handshake runs on
+    # its own handler thread, so a slow or plain-HTTP client stalls no one else.
+    ssl_context: Any = None
     app: LocalApp | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._live: dict[threading.Thread, Any] = {}   # handler thread -> its socket
         self._live_lock = threading.Lock()
         super().__init__(*args, **kwargs)
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        if self.ssl_context is None:
+            super().finish_request(request, client_address)
+            return
+        request.settimeout(10)
+        try:
+            conn = self.ssl_context.wrap_socket(request, server_side=True)
+        except OSError:   # plain HTTP on the HTTPS port, an untrusting client, a timeout
+            return
+        conn.settimeout(None)
+        self._track_tls(conn)
+        try:
+            super().finish_request(conn, client_address)
+        finally:
+            with contextlib.suppress(OSError):
+                conn.close()
+
+    def _track_tls(self, conn: Any) -> None:
+        """wrap_socket detached the accepted socket: whatever tracks this handler's
+        connection to end it at shutdown (`_live`, thread -> socket) gets the TLS one."""
+        live = getattr(self, "_live", None)
+        if live is not None:
+            with self._live_lock:
+                live[threading.current_thread()] = conn
 
     @property
     def url(self) -> str:
@@ -142,32 +170,40 @@ class LocalServer6(LocalServer):
 
 
 def make_server(app: LocalApp, host: str = "127.0.0.1", port: int = 0, *,
-                verbose: bool = False) -> LocalServer:
+                verbose: bool = False, ssl_context: Any = None) -> LocalServer:
     handler = type("Handler", (_Handler,), {"app": app, "verbose": verbose})
     cls = LocalServer6 if ":" in host else LocalServer  # ::1 needs an IPv6 socket
     httpd = cls((host, port), handler)
+    httpd.ssl_context = ssl_context
     httpd.app = app
     return httpd
 
 
 def server_url(httpd: LocalServer) -> str:
     host, port = httpd.server_address[:2]
-    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+    scheme = "https" if httpd.ssl_context is not None else "http"
+    return f"{scheme}://[{host}]:{port}" if ":" in host else f"{scheme}://{host}:{port}"
 
 
 class RunningServer:
     """A server on a background thread (tests, benchmarks, `smtp-test`)."""
 
     def __init__(self, db: str = ":memory:", host: str = "127.0.0.1", port: int = 0, *,
-                 smtp: bool = False) -> None:
+                 smtp: bool = False, tls: Any = None) -> None:
         self.app = LocalApp(db)
-        # smtp=True also starts the SMTP listener on a free loopback port.
+        # smtp=True also starts the SMTP listener on a free loopback port; with
+        # tls (local.tls.TlsFiles) HTTPS, STARTTLS and an implicit-TLS SMTP port.
         self.smtp: Any = None
+        self.smtps: Any = None
+        context = tls.server_context() if tls is not None else None
         if smtp:
             from mailtrap_cli.local.smtp import SmtpListener
 
-            self.smtp = SmtpListener(self.app, host, 0).start()
-        self.httpd = make_server(self.app, host, port)
+            self.smtp = SmtpListener(self.app, host, 0, tls_context=context).start()
+            if context is not None:
+                self.smtps = SmtpListener(self.app, host, 0, tls_context=context,
+                                          implicit=True).start()
+        self.httpd = make_server(self.app, host, port, ssl_context=context)
         self.host, self.port = self.httpd.server_address[:2]
         self.url = self.httpd.url
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True,
@@ -179,8 +215,9 @@ class RunningServer:
         """Stop accepting, end every connection, wait for the handlers, then close
         the database. `unfinished` names handler threads that would not end (the
         database is then left open rather than pulled from under them)."""
-        if self.smtp is not None:
-            self.smtp.stop()
+        for listener in (self.smtps, self.smtp):
+            if listener is not None:
+                listener.stop()
         self.app.closing.set()   # a handler sleeping on injected latency wakes up
         self.httpd.shutdown()
         self.httpd.server_close()
