@@ -102,10 +102,10 @@ def root(
                                  help="Print the version and exit."),
 ) -> None:
     """Mailtrap from the command line: sending, the testing sandbox, templates,
-    webhooks, and any endpoint.
+    webhooks, contacts, campaigns, and any endpoint.
 
-    Every other API area (contacts, domains, stats...) is
-    reachable through `mailtrap api`. Output is a table on a terminal and JSON
+    Every other API area (domains, stats, logs...) is reachable through
+    `mailtrap api`. Output is a table on a terminal and JSON
     when piped (-o to choose). `--profile local` talks to the built-in server:
     no account needed.
     """
