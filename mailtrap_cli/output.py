@@ -89,6 +89,16 @@ def pluck(item: Any, key: str) -> Any:
     return value
 
 
+def _has(item: Any, key: str) -> bool:
+    """`a.b.c` is a key path of item (its value may be None)."""
+    *parents, last = key.split(".")
+    for part in parents:
+        if not isinstance(item, dict):
+            return False
+        item = item.get(part)
+    return isinstance(item, dict) and last in item
+
+
 def cell(value: Any) -> str:
     if value is None:
         return ""
@@ -272,20 +282,35 @@ class Output:
         if self.mode not in JSON_MODES and view.flat is not None:
             data = view.flat(data)
 
+        found: set[str] = set()
+        keys: set[str] = set()
+
         def pick(item: Any) -> Any:
             if not isinstance(item, dict):
                 return item
             row = view.row(item) if view.row and self.mode not in JSON_MODES else {}
-            return {f: pluck(item, f) if pluck(item, f) is not None else pluck(row, f)
-                    for f in fields}
+            keys.update(item)
+            picked = {}
+            for f in fields:
+                value = pluck(item, f)
+                picked[f] = value if value is not None else pluck(row, f)
+                if _has(item, f) or _has(row, f):
+                    found.add(f)
+            return picked
 
         if isinstance(data, dict):
             self._emit_one(pick(data))
-            return 1
-        if isinstance(data, (list, tuple, Iterator)):
-            return self._emit_many((pick(item) for item in data), [(f, f) for f in fields],
-                                   title, fields[:1])
-        return self._emit_data(data, None, title)
+            count = 1
+        elif isinstance(data, (list, tuple, Iterator)):
+            count = self._emit_many((pick(item) for item in data), [(f, f) for f in fields],
+                                    title, fields[:1])
+        else:
+            return self._emit_data(data, None, title)
+        unknown = [f for f in fields if f not in found]
+        if count and unknown:  # a typo gives an empty column: say which names exist
+            self.warn(f"--fields: no field {', '.join(unknown)} in the data; fields: "
+                      + ", ".join(sorted(keys)))
+        return count
 
     def lines(self, values: Sequence[str]) -> None:
         """Values a script reads one per line (`wait --extract`); a JSON list when

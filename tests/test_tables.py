@@ -121,3 +121,13 @@ def test_a_list_cut_at_a_page_says_so(cli, server):
 def test_a_short_list_says_nothing_more(cli, server):
     _send(server, 2, "s")
     assert "showing" not in cli("sandbox", "messages", "list", "-o", "json").stderr
+
+
+def test_fields_that_match_nothing_are_named_with_the_fields_there_are(cli, server):
+    _send(server)
+    result = cli("sandbox", "messages", "list", "--fields", "id,subjct", "-o", "json")
+    assert result.code == 0, result
+    assert result.json() == [{"id": 1, "subjct": None}]
+    assert "no field subjct" in result.stderr and "subject" in result.stderr
+    fine = cli("sandbox", "messages", "list", "--fields", "id,smtp_information.ok")
+    assert "no field" not in fine.stderr
