@@ -106,6 +106,12 @@ class IO:
                 return False
             self.stderr.write("please answer y or n\n")
 
+    def secret(self, prompt: str) -> str:
+        """A hidden answer from the terminal (the token at `auth login`)."""
+        import getpass
+
+        return getpass.getpass(f"{prompt}: ", stream=self.stderr)
+
     # -- user files and `-` --------------------------------------------------
     def claim_stdin(self, flag: str) -> None:
         """Stdin can be read once a run: a second flag asking for `-` is a usage error."""

@@ -78,6 +78,7 @@ class Listener:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
             server_version = "mailtrap-cli-listen"
+            timeout = 30  # a client that stops sending mid-body does not hold a thread forever
 
             def _answer(self, status: int, text: str) -> None:
                 payload = (text + "\n").encode("utf-8")

@@ -80,6 +80,8 @@ def test_audit_log_webhooks_need_no_stream_or_events(server):
     ({"payload_format": "xml"}, "payload_format"),
     ({"active": "yes"}, "active"),
     ({"inbound_inbox_id": 3}, "inbound_inbox_id"),
+    ({"domain_id": 2**70}, "domain_id"),
+    ({"domain_id": 0}, "domain_id"),
     ({"webhook_type": "inbound_receiving", "sending_stream": None, "event_types": None},
      "inbound_inbox_id"),
 ])

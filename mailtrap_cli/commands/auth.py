@@ -53,7 +53,7 @@ def _read_token(io: Any, with_token: bool) -> str:
     if not io.stdin_tty:
         raise UsageError("no terminal to ask for the token",
                          hint="pipe it in: `mailtrap auth login --with-token < token.txt`")
-    token = typer.prompt("API token (input hidden)", hide_input=True, err=True).strip()
+    token = io.secret("API token (input hidden)").strip()
     if not token or len(token.split()) != 1:
         raise UsageError("expected one token without spaces")
     return token

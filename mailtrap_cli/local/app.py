@@ -50,6 +50,9 @@ class LocalApp:
         # Handler failures (answered 500); the test suite fails a test that caused one.
         self.crashes: list[str] = []
         self._log_lock = threading.Lock()
+        # Set when the server stops: injected latency ends at once and no new
+        # request reaches a handler (the database is about to close).
+        self.closing = threading.Event()
         self.started_at = now_iso()
         modules = [importlib.import_module(name) for name in ROUTE_MODULES]
         for name in _OPTIONAL_MODULES:
@@ -116,8 +119,8 @@ class LocalApp:
     def handle(self, req: Request) -> Response:
         control = req.path.startswith("/_local/")
         if not control:
-            if self.limits.latency:
-                time.sleep(self.limits.latency)
+            if self.limits.latency and self.closing.wait(self.limits.latency):
+                return Response(drop=True)
             fault = self.faults.take(req.method, req.path, self._current_path(req.path))
             if fault is not None and not fault.after:
                 self.record(req, fault.status or 0, "fault")

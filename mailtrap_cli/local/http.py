@@ -132,12 +132,21 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class LocalServer(ThreadingHTTPServer):
+    """One thread per connection. `close_connections` ends them all and waits for
+    their handlers, so nothing touches the app (its database) after it is closed."""
+
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 128
     # `local serve --tls`: an ssl.SSLContext; each connection's handshake runs on
     # its own handler thread, so a slow or plain-HTTP client stalls no one else.
     ssl_context: Any = None
+    app: LocalApp | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._live: dict[threading.Thread, Any] = {}   # handler thread -> its socket
+        self._live_lock = threading.Lock()
+        super().__init__(*args, **kwargs)
 
     def finish_request(self, request: Any, client_address: Any) -> None:
         if self.ssl_context is None:
@@ -168,10 +177,48 @@ class LocalServer(ThreadingHTTPServer):
     def url(self) -> str:
         return server_url(self)
 
+    def process_request(self, request: Any, client_address: Any) -> None:
+        # Registered before it starts, from the accepting thread: once shutdown()
+        # returned, every handler thread there will ever be is in `_live`.
+        thread = threading.Thread(target=self._run_handler, args=(request, client_address),
+                                  daemon=True)
+        with self._live_lock:
+            self._live[thread] = request
+        thread.start()
+
+    def _run_handler(self, request: Any, client_address: Any) -> None:
+        try:
+            self.process_request_thread(request, client_address)
+        finally:
+            with self._live_lock:
+                self._live.pop(threading.current_thread(), None)
+
+    def close_connections(self, timeout: float = 5.0) -> list[str]:
+        """Close every open connection and wait up to `timeout` s for the handler
+        threads; the names of those still running (none, unless a handler hangs)."""
+        import time
+
+        with self._live_lock:
+            live = list(self._live.items())
+        for _, sock in live:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        deadline = time.monotonic() + timeout
+        for thread, _ in live:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        return [thread.name for thread, _ in live if thread.is_alive()]
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that leaves mid-answer (`mailtrap ... | head`) is not a server error.
-        if isinstance(sys.exc_info()[1], ConnectionError):
+        exc = sys.exc_info()[1]
+        if isinstance(exc, ConnectionError) or (
+                isinstance(exc, OSError) and self.app is not None and self.app.closing.is_set()):
             return
+        if self.app is not None:   # outside a route (those answer 500 and record it)
+            import traceback
+
+            self.app.crashes.append(f"connection from {client_address}\n"
+                                    + traceback.format_exc())
         super().handle_error(request, client_address)
 
 
@@ -185,6 +232,7 @@ def make_server(app: LocalApp, host: str = "127.0.0.1", port: int = 0, *,
     cls = LocalServer6 if ":" in host else LocalServer  # ::1 needs an IPv6 socket
     httpd = cls((host, port), handler)
     httpd.ssl_context = ssl_context
+    httpd.app = app
     return httpd
 
 
@@ -218,14 +266,21 @@ class RunningServer:
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True,
                                        kwargs={"poll_interval": 0.05})
         self.thread.start()
+        self.unfinished: list[str] = []
 
     def stop(self) -> None:
+        """Stop accepting, end every connection, wait for the handlers, then close
+        the database. `unfinished` names handler threads that would not end (the
+        database is then left open rather than pulled from under them)."""
         for listener in (self.smtps, self.smtp):
             if listener is not None:
                 listener.stop()
+        self.app.closing.set()   # a handler sleeping on injected latency wakes up
         self.httpd.shutdown()
         self.httpd.server_close()
-        self.app.close()
+        self.unfinished = self.httpd.close_connections()
+        if not self.unfinished:
+            self.app.close()
 
     def __enter__(self) -> RunningServer:
         return self

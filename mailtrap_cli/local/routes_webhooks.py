@@ -127,8 +127,9 @@ def _check(values: dict[str, Any], errors: dict[str, list[str]]) -> None:
                                    f"Allowed values: {', '.join(EVENT_TYPES)}.")
     for key in ("domain_id", "inbound_inbox_id"):
         value = values.get(key)
-        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
-            bad(key, "must be an integer")
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)
+                                  or not 0 < value < 2**63):
+            bad(key, "must be a positive integer")
 
 
 def create_webhook(app: Any, req: Request) -> Any:

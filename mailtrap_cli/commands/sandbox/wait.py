@@ -24,6 +24,11 @@ from mailtrap_cli.options import OwnTimeoutCommand, SandboxOpt, Typer
 app = Typer(leaf=True)   # its command joins the parent group
 
 
+def _complete_extract(incomplete: str) -> list[tuple[str, str]]:
+    kinds = [("link", "the first http(s) link"), ("code", "the first 4-8 digit code")]
+    return [(kind, what) for kind, what in kinds if kind.startswith(incomplete)]
+
+
 @app.command("wait", cls=OwnTimeoutCommand)
 def wait(
     ctx: typer.Context,
@@ -48,7 +53,7 @@ def wait(
         help="First pause between polls; grows x1.5 up to 5x while nothing arrives "
         "(at least 1/15 s: the API allows 150 requests per 10 s).")] = 1.0,
     extract: Annotated[str | None, typer.Option(
-        "--extract", metavar="link|code|REGEX",
+        "--extract", metavar="link|code|REGEX", autocompletion=_complete_extract,
         help="Print only the first link, numeric code (4-8 digits) or REGEX group "
         "from the body.")] = None,
     all_matches: Annotated[bool, typer.Option(

@@ -209,12 +209,12 @@ def _send(state: Any, source_input: Any, records: Any, builder: Builder, resume:
     from mailtrap_cli.api import sending
     from mailtrap_cli.batch.plan import plan
     from mailtrap_cli.batch.runner import Totals
-    from mailtrap_cli.views.batch import View
+    from mailtrap_cli.views.batch import BatchProgress
 
     out = state.out
     build = {"csv": builder.recipient, "jsonl": builder.build, "json": builder.request}[kind]
     totals = Totals()
-    view = View(out, kind, source_input.label, None if dry_run else total)
+    view = BatchProgress(out, kind, source_input.label, None if dry_run else total)
     stream_name = "transactional" if chosen == "sandbox" else chosen
     chunks = plan(records, build, resume=resume, totals=totals, events=view,
                   first_index=resume.next_chunk, chunk_size=chunk_size,
