@@ -138,6 +138,7 @@ class Client:
         # About the last successful call: how many attempts it took, and the server's
         # clock (its Date header) when it answered (`messages wait` needs both).
         self.last_attempts = 0
+        self._past_deadline: float | None = None
         self.last_server_time: Any = None
         self.session = requests.Session()
         adapter = _watched_adapter()
@@ -276,9 +277,11 @@ class Client:
                     raise err from None
                 delay = self._next_delay(attempt, waited, None)
                 if delay is None:
-                    raise NetworkError(f"cannot reach {_origin(url)}: {reason}",
+                    err = NetworkError(f"cannot reach {_origin(url)}: {reason}",
                                        hint="check the network, the host settings "
-                                       "(`mailtrap config list`) and `mailtrap doctor`") from None
+                                       "(`mailtrap config list`) and `mailtrap doctor`")
+                    err.retry_in = self._past_deadline  # type: ignore[attr-defined]
+                    raise err from None
                 self._notify(f"{reason}; retrying in {delay:.1f}s")
                 self.sleep(delay)
                 waited += delay
@@ -309,6 +312,9 @@ class Client:
                 err = self._error(method, url, response, safe)
                 if gave_up:
                     err.message += f" ({gave_up})"
+                    # The wait the next try needed, when the deadline forbade it: a
+                    # caller polling until that deadline (messages wait) stops here.
+                    err.retry_in = self._past_deadline  # type: ignore[attr-defined]
                 raise err
             self.last_attempts = attempt
             self.last_server_time = _server_time(response)
@@ -503,6 +509,7 @@ class Client:
         return (min(self.timeout[0], left), min(self.timeout[1], left))
 
     def _next_delay(self, attempt: int, waited: float, hinted: float | None) -> float | None:
+        self._past_deadline = None
         if attempt >= self.retry.attempts:
             return None
         if self.deadline is not None and time.monotonic() >= self.deadline:
@@ -517,6 +524,7 @@ class Client:
         if delay > self.retry.max_sleep or waited + delay > self.retry.max_total:
             return None
         if self.deadline is not None and time.monotonic() + delay > self.deadline:
+            self._past_deadline = delay
             return None
         return delay
 
