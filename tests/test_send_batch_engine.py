@@ -229,39 +229,51 @@ class FakeClock:
         return self.now
 
 
-def test_limiter_counts_a_window_from_each_answer():
+def test_limiter_paces_evenly_and_counts_a_window_from_each_answer():
     clock = FakeClock()
     limiter = RateLimiter(3, 10, clock=clock)
-    slots = [limiter.acquire() for _ in range(3)]
-    assert limiter._wait_needed() is None          # all in flight: wait for an answer
-    clock.now += 0.5
-    limiter.release(slots[1])
-    clock.now += 0.5
-    limiter.release(slots[0])
-    assert limiter._wait_needed() == pytest.approx(9.5)   # 10 s after the first answer
-    clock.now += 9.5
-    assert limiter._wait_needed() == 0
-    limiter.acquire()
-    assert limiter._wait_needed() == pytest.approx(0.5)
+    interval = 1 / limiter.rate                     # a little over 10/3 s
+    assert interval == pytest.approx(10 / 3 / 0.98)
+    first = limiter.acquire()
+    assert limiter.wait_needed() == pytest.approx(interval)   # no burst, even at the start
+    clock.now += interval
+    second = limiter.acquire()
+    clock.now += interval
+    third = limiter.acquire()
+    clock.now += interval
+    assert limiter.wait_needed() is None          # 3 in flight: wait for an answer
+    for slot in (second, first, third):
+        limiter.release(slot)
+    assert limiter.wait_needed() == pytest.approx(10)   # 10 s after the first answer
+    clock.now += 10
+    assert limiter.wait_needed() == 0
 
 
-def test_limiter_throttle_cuts_once_per_event_and_recovers():
+def test_limiter_throttle_cuts_gently_once_per_event_and_recovers_below_the_cut():
     clock = FakeClock()
-    limiter = RateLimiter(4, 10, clock=clock)
-    first, second = limiter.acquire(), limiter.acquire()
-    limiter.throttle(5, first)
-    assert limiter.allowed == 2
-    limiter.throttle(5, second)          # in flight at the cut: the same event
-    assert limiter.allowed == 2
-    assert limiter._wait_needed() == pytest.approx(5)
+    limiter = RateLimiter(10, 1, clock=clock)
+    top = limiter.rate
+    first = limiter.acquire()
+    clock.now += 1
+    second = limiter.acquire()
+    assert limiter.throttle(2.0, first) == 2.0
+    assert limiter.rate == pytest.approx(top * 0.9)
+    limiter.throttle(2.0, second)           # in flight at the cut: the same event
+    assert limiter.rate == pytest.approx(top * 0.9)
+    assert limiter.wait_needed() == pytest.approx(2)
     limiter.release(first)
     limiter.release(second)
-    clock.now += 15
-    limiter.throttle(1, limiter.acquire())   # started after the cut: a new event
-    assert limiter.allowed == 1
-    for _ in range(5):
+    clock.now += 3
+    pause = limiter.throttle(None, limiter.acquire())   # a new event, no Retry-After
+    assert limiter.rate == pytest.approx(top * 0.81)
+    assert 0.25 <= pause <= 0.5                          # the second in a row: doubled
+    for _ in range(100):
         limiter.success()
-    assert limiter.allowed == 4
+    assert limiter.rate == pytest.approx(top * 0.9 * 0.97)   # just under the first cut
+    assert limiter.strikes == 0
+    clock.now += 5
+    limiter.success()                           # a clean window: the ceiling rises
+    assert limiter.rate > top * 0.9 * 0.97
     stop = threading.Event()
     stop.set()
     assert limiter.acquire(stop) is None

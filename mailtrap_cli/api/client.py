@@ -36,6 +36,7 @@ from mailtrap_cli.api.errors import (
     error_for_status,
     parse_error_body,
 )
+from mailtrap_cli.api.ratelimit import Pacing
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
@@ -117,6 +118,7 @@ class Client:
         self.retry = retry or RetryPolicy.from_env()
         self.sleep = sleep
         self.on_retry = on_retry
+        self.pacing = Pacing.from_env()   # per-token and per-family limits (api/ratelimit.py)
         self.session = requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
         self.session.headers["Accept"] = "application/json"
@@ -206,7 +208,11 @@ class Client:
             self._log_request(prepared)
             started = time.monotonic()
             try:
-                response = self.session.send(prepared, timeout=self._timeouts(), stream=stream)
+                with self.pacing.turn(method, host, _path_of(url), self.deadline) as turn:
+                    response = self.session.send(prepared, timeout=self._timeouts(),
+                                                 stream=stream)
+                    turn.answer(response.status_code,
+                                retry_after_seconds(response.headers.get("Retry-After")))
             except requests.exceptions.RequestException as exc:
                 sent = not _never_sent(exc)
                 reason = _network_reason(exc)

@@ -168,6 +168,9 @@ class Runner:
         self.max_attempts = max_attempts
         self.backoff = backoff
         self.max_sleep = max_sleep
+        # A short backoff (MAILTRAP_RETRY_BACKOFF in tests and CI) shortens the pause
+        # after a 429 without Retry-After too.
+        limiter.first_pause = min(limiter.first_pause, backoff)
         self.stop = threading.Event()
         self._queue: queue.Queue[Chunk | None] = queue.Queue(maxsize=self.concurrency)
         self._producing = True
@@ -319,15 +322,13 @@ class Runner:
             self._halt(type(exc)(f"{what}; gave up after {attempt} attempts in a row",
                                  hint=hint, status=exc.status))
             return False
-        if hinted is None:
-            cap = min(self.max_sleep, self.backoff * (2 ** (attempt - 1)))
-            delay = random.uniform(cap / 2, cap)
-        else:
-            delay = hinted
         if limited:
-            self.limiter.throttle(delay, slot)
+            # The limiter knows how many 429s came in a row: it picks the pause.
+            delay = self.limiter.throttle(hinted, slot)
             reason = "HTTP 429"
         else:
+            cap = min(self.max_sleep, self.backoff * (2 ** (attempt - 1)))
+            delay = random.uniform(cap / 2, cap)
             self.limiter.pause(delay)
             reason = "network"
         self.events.throttled(delay, reason)
