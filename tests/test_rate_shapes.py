@@ -186,3 +186,49 @@ def test_rate_limits_from_the_environment(monkeypatch):
     pacing = Pacing.from_env()
     assert [(p.count, p.window) for p in pacing.pacers("GET", "api", "/api/stats")] == [(3, 2.0)]
     assert parse_rate("200/1m") == (200, 60.0)
+
+
+# -- the built-in server, over HTTP ------------------------------------------------------
+def test_server_family_limits_are_set_through_local_control(server):
+    server.configure(family_limits={"stats": "fixed:2/60s,no-retry-after"},
+                     rate_limit="bucket:100/1s,burst=50")
+    codes = [server.call("GET", "/api/stats").status_code for _ in range(3)]
+    assert codes[:2] != [429, 429] and codes[2] == 429
+    refused = server.call("GET", "/api/accounts/1/stats/domains")
+    assert refused.status_code == 429 and "Retry-After" not in refused.headers
+    assert server.call("GET", "/api/accounts").status_code == 200   # another family
+    described = server.call("POST", "/_local/config", json={}).json()
+    assert described["family_limits"]["stats"]["shape"] == "fixed"
+    assert described["rate_limit"]["burst"] == 50
+    bad = server.call("POST", "/_local/config", json={"family_limits": {"nope": "1/1s"}})
+    assert bad.status_code == 400
+
+
+def test_client_paces_a_family_so_the_server_never_refuses(cli, server, monkeypatch):
+    server.configure(family_limits={"stats": "sliding:3/1s"})
+    monkeypatch.setenv("MAILTRAP_RATE_LIMITS", "stats=3/1s")
+    from mailtrap_cli.api.client import Client
+
+    client = Client("token", {"api": server.url}, retry=None)
+    for _ in range(5):
+        try:
+            client.get("api", "/api/stats")
+        except Exception as exc:  # noqa: BLE001 - the local server has no stats: 404 is fine
+            assert getattr(exc, "status", None) == 404, exc
+    statuses = [e["status"] for e in server.requests("/api/stats")]
+    assert len(statuses) == 5 and 429 not in statuses
+    times = [e["at"] for e in server.requests("/api/stats")]
+    assert times[3] - times[0] >= 1.0
+
+
+def test_local_serve_rate_limit_options():
+    from mailtrap_cli.api.errors import UsageError
+    from mailtrap_cli.commands.local import _limits
+
+    shapes = _limits("fixed:15/1s,no-retry-after", ["stats=10/60s"])
+    assert shapes[""].describe()["retry_after"] is False
+    assert shapes["stats"].kind == "sliding"
+    with pytest.raises(UsageError):
+        _limits(None, ["weather=1/1s"])
+    with pytest.raises(UsageError):
+        _limits("fixed:x/1s", [])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -33,6 +33,14 @@ def serve(
     )] = 2525,
     no_smtp: Annotated[bool, typer.Option("--no-smtp", help="Do not start the SMTP listener."
                                           )] = False,
+    rate_limit: Annotated[str | None, typer.Option(
+        "--rate-limit", metavar="SHAPE:N/SECONDS", help="Limit every API request per token, "
+        "like the real API's 150/10s: SHAPE is fixed, sliding or bucket; add ',burst=N' "
+        "(bucket) or ',no-retry-after'. Off by default.")] = None,
+    family_limit: Annotated[list[str] | None, typer.Option(
+        "--family-limit", metavar="FAMILY=SHAPE:N/SECONDS", help="Limit one API family per "
+        "token (contacts, stats, suppressions, email_logs_list, email_logs_get), e.g. "
+        "stats=fixed:10/60s. Repeatable.")] = None,
 ) -> None:
     """Serve the Mailtrap API on loopback, backed by SQLite; any token is accepted.
 
@@ -45,6 +53,7 @@ def serve(
       mailtrap local serve --port 8025
       MAILTRAP_BASE_URL=http://127.0.0.1:8025 mailtrap -p local sandbox messages list
       MAILTRAP_BASE_URL=http://127.0.0.1:8025 mailtrap -p local sandbox smtp-test
+      mailtrap local serve --rate-limit fixed:15/1s,no-retry-after --family-limit stats=10/60s
     """
     from mailtrap_cli.local.http import make_server
     from mailtrap_cli.local.net import is_loopback
@@ -57,8 +66,11 @@ def serve(
                          hint="bind 127.0.0.1, or pass --allow-remote if you mean it")
     from mailtrap_cli.local.transport import open_app
 
+    shapes = _limits(rate_limit, family_limit or [])
     path = db or str(default_db())
     app_ = open_app(path, "--db")
+    app_.limits.rate_limit = shapes.pop("", None)
+    app_.limits.families.update(shapes)
     try:
         httpd = make_server(app_, host, port, verbose=verbose)
     except OSError as exc:
@@ -106,3 +118,25 @@ def serve(
             smtp.stop()
         httpd.server_close()
         app_.close()
+
+
+def _limits(rate_limit: str | None, family_limits: list[str]) -> dict[str, Any]:
+    """--rate-limit and --family-limit -> {"": token shape, family: shape}; bad ones exit 2."""
+    from mailtrap_cli.local.control import FAMILY_NAMES
+    from mailtrap_cli.local.faults import Shape
+
+    found: dict[str, Any] = {}
+    given = [("", rate_limit, "--rate-limit")] if rate_limit else []
+    for item in family_limits:
+        name, sep, spec = item.partition("=")
+        if not sep or name.strip() not in FAMILY_NAMES:
+            raise UsageError(f"--family-limit {item}: expected FAMILY=SHAPE:N/SECONDS",
+                             hint=f"FAMILY is one of {', '.join(FAMILY_NAMES)}")
+        given.append((name.strip(), spec, "--family-limit"))
+    for name, spec, flag in given:
+        try:
+            found[name] = Shape.parse(spec)
+        except ValueError as exc:
+            raise UsageError(f"{flag} {spec}: {exc}", hint="e.g. fixed:15/1s, "
+                             "sliding:150/10s, bucket:15/1s,burst=3") from None
+    return found
