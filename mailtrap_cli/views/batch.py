@@ -112,11 +112,13 @@ def summary(totals: Totals, *, view: View, journal: str, elapsed: float,
     rejected_rows += [{"row": row, "where": view.where(row), "errors": errors,
                        "sent": True, "earlier_run": True}
                       for row, errors in earlier_rejected[:max(0, 100 - len(rejected_rows))]]
+    invalid_rows = [{"row": item["row"], "where": view.where(item["row"]),
+                     "errors": item["errors"]} for item in totals.invalid_rows]
     return {
         "sent": totals.sent,
-        "rejected": totals.rejected + totals.invalid,
+        "rejected": totals.rejected,        # by the API
         "unknown": totals.unknown,
-        "invalid": totals.invalid,
+        "invalid": totals.invalid,          # never sent: the row itself is wrong
         "skipped_already_sent": totals.skipped_sent,
         "skipped_rejected": totals.skipped_rejected,
         "skipped_unknown": totals.skipped_unknown,
@@ -127,6 +129,7 @@ def summary(totals: Totals, *, view: View, journal: str, elapsed: float,
         "elapsed": round(elapsed, 3),
         "journal": journal,
         "rejected_rows": rejected_rows,
+        "invalid_rows": invalid_rows,
         "unknown_chunks": totals.unknown_chunks + earlier_unknown,
     }
 
@@ -135,6 +138,8 @@ def outcome_line(data: dict[str, Any]) -> str:
     parts = [f"{data['sent']} sent"]
     if data["rejected"]:
         parts.append(f"{data['rejected']} rejected")
+    if data["invalid"]:
+        parts.append(f"{data['invalid']} invalid (not sent)")
     if data["unknown"]:
         parts.append(f"{data['unknown']} unknown")
     skipped = data["skipped_already_sent"] + data["skipped_rejected"] + data["skipped_unknown"]
