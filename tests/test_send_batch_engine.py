@@ -80,7 +80,7 @@ def test_batch_json_is_the_apis_body(tmp_path):
     path = write(tmp_path, "b.json", json.dumps({"base": BASE, "requests": [
         {"to": [{"email": "a@example.com"}]}, "nope"]}))
     source = rd.open_input("json", path)
-    assert source.base == BASE and source.count == 2
+    assert source.base == BASE and source.count is None     # streamed: not counted ahead
     records = list(source.records())
     assert records[1].error == "expected a JSON object"
     assert rd.where("json", "b.json", 2) == "b.json: requests[1]"
@@ -89,6 +89,42 @@ def test_batch_json_is_the_apis_body(tmp_path):
         rd.open_input("json", bad)
     with pytest.raises(UsageError, match="expected the API's batch body"):
         rd.open_input("json", write(tmp_path, "list.json", "[]"))
+
+
+def test_batch_json_streams_in_any_field_order(tmp_path):
+    items = [{"to": [{"email": f"u{i}@example.com"}], "text": "é" * (i % 7)} for i in range(3000)]
+    body = json.dumps({"requests": items, "extra": [1, 2], "base": BASE}, indent=1)
+    path = write(tmp_path, "late-base.json", body)
+    _JsonStream = rd._JsonStream
+    _JsonStream.BLOCK, block = 512, _JsonStream.BLOCK     # many block edges
+    try:
+        source = rd.open_input("json", path)
+        assert source.base == BASE and source.count == 3000
+        assert [r.data for r in source.records()] == items
+        source.close()
+        path2 = write(tmp_path, "first.json", json.dumps({"base": BASE, "requests": items}))
+        first = rd.open_input("json", path2)
+        assert [r.row for r in first.records()][-1] == 3000
+        first.close()
+    finally:
+        _JsonStream.BLOCK = block
+
+
+def test_batch_json_error_after_some_requests_ends_the_stream(tmp_path):
+    path = write(tmp_path, "cut.json", '{"base": {},\n "requests": [{"to": []},\n {"to": ]}')
+    source = rd.open_input("json", path)
+    records = list(source.records())
+    assert records[0].data == {"to": []}
+    assert records[1].row == 2 and records[1].data is None
+    assert records[1].error.endswith(
+        "cut.json:3: invalid JSON: Expecting value (column 8); the rest of the file was not read")
+    with pytest.raises(UsageError, match="extra data"):
+        list(rd.open_input("json", write(tmp_path, "x.json",
+                                         '{"requests": [], "base": {}} []')).records())
+    with pytest.raises(UsageError, match="`base` must be a JSON object"):
+        rd.open_input("json", write(tmp_path, "b.json", '{"base": 3, "requests": []}'))
+    with pytest.raises(UsageError, match="not valid UTF-8"):
+        rd.open_input("json", write(tmp_path, "u.json", b'{"base": "\xff"}'))
 
 
 def test_scan_hashes_and_counts_lines(tmp_path):
