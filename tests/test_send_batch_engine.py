@@ -496,3 +496,48 @@ def test_runner_reports_a_crashing_worker(tmp_path):
 
     totals, _ = run(tmp_path, Broken(), make_chunks(2), concurrency=2)
     assert isinstance(totals.fatal, MailtrapError) and "boom" in totals.fatal.message
+
+
+# -- progress where stderr is not a terminal -----------------------------------------
+class PlainOut:
+    quiet = False
+
+    def __init__(self):
+        self.lines = []
+
+    def progress(self, *columns, **kw):
+        return None
+
+    def info(self, text):
+        self.lines.append(text)
+
+    def warn(self, text):
+        self.lines.append(text)
+
+
+def test_plain_progress_line_every_10_seconds_with_an_eta_right_from_the_start():
+    from mailtrap_cli.batch.runner import Totals
+    from mailtrap_cli.views.batch import View
+
+    clock = FakeClock()
+    out, totals = PlainOut(), Totals()
+    # 100,000 rows at 15 requests/s of 500: 13.3 s whatever the first answers suggest.
+    view = View(out, "csv", "u.csv", 100_000, pace=lambda: 15 * 500, totals=totals,
+                clock=clock)
+    with view:
+        clock.now += 0.15                    # the first chunk is back after one latency
+        totals.sent += 500
+        view.progress(500)
+        assert out.lines == []               # not yet 10 s
+        assert view.estimate(clock.now)[1] == pytest.approx(99_500 / 7500, rel=0.01)
+        clock.now += 10
+        totals.sent += 70_000
+        view.progress(70_000)
+    assert out.lines == ["sending: 70,500/100,000 rows; 70,500 sent, 0 rejected, 0 invalid, "
+                         "0 unknown; 6,946 rows/s; ETA 0:00:04"]
+    quiet = PlainOut()
+    quiet.quiet = True
+    with View(quiet, "csv", "u.csv", 10, totals=totals, clock=clock) as silent:
+        clock.now += 20
+        silent.progress(5)
+    assert quiet.lines == []

@@ -60,6 +60,10 @@ class Events:
 
     def progress(self, rows: int) -> None: ...
 
+    def skipped(self, rows: int) -> None:
+        """Rows done by an earlier run (no request)."""
+        self.progress(rows)
+
     def invalid(self, row: int, error: str) -> None: ...
 
     def rejected(self, row: int, errors: list[str]) -> None: ...

@@ -220,8 +220,13 @@ def _send(state: Any, source_input: Any, records: Any, builder: Builder, resume:
 
     out = state.out
     build = {"csv": builder.recipient, "jsonl": builder.build, "json": builder.request}[kind]
+    from mailtrap_cli.batch.limiter import RateLimiter
+
     totals = Totals()
-    view = View(out, kind, source_input.label, None if dry_run else total)
+    limiter = RateLimiter(*limit)
+    view = View(out, kind, source_input.label, None if dry_run else total,
+                pace=lambda: limiter.rate * min(chunk_size, total or chunk_size),
+                totals=totals)
     stream_name = "transactional" if chosen == "sandbox" else chosen
     chunks = plan(records, build, resume=resume, totals=totals, events=view,
                   first_index=resume.next_chunk, chunk_size=chunk_size,
@@ -245,7 +250,6 @@ def _send(state: Any, source_input: Any, records: Any, builder: Builder, resume:
                                hint="fix the rows listed above; nothing would be sent")
         return
     from mailtrap_cli.api.client import RetryPolicy
-    from mailtrap_cli.batch.limiter import RateLimiter
     from mailtrap_cli.batch.runner import Runner
     from mailtrap_cli.batch.sender import BatchSender
     from mailtrap_cli.views.batch import outcome_line, summary
@@ -254,7 +258,7 @@ def _send(state: Any, source_input: Any, records: Any, builder: Builder, resume:
     policy = RetryPolicy.from_env()
     runner = Runner(
         senders=lambda: BatchSender(state.make_client, stream=stream_name, sandbox_id=sandbox),
-        journal=writer, limiter=RateLimiter(*limit), base=base, concurrency=concurrency,
+        journal=writer, limiter=limiter, base=base, concurrency=concurrency,
         events=view, totals=totals, backoff=policy.backoff, max_sleep=policy.max_sleep)
     started = time.monotonic()
     try:
