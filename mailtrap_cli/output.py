@@ -252,6 +252,18 @@ class Output:
         else:
             self.text("\n".join(values))
 
+    def named_lines(self, values: dict[str, Any]) -> None:
+        """Several named values a script reads (`wait --extract link --extract code`):
+        one line each in order (a list gives a line per item); one JSON object when
+        JSON or JSONL was asked for by name."""
+        if self.requested in JSON_MODES:
+            self._emit_one(values)
+            return
+        flat: list[str] = []
+        for value in values.values():
+            flat += [str(v) for v in value] if isinstance(value, list) else [str(value)]
+        self.text("\n".join(flat))
+
     def text(self, value: str) -> None:
         """Plain text data (a body, a token) to stdout, as it is."""
         self._write(value if value.endswith("\n") else value + "\n")
