@@ -24,7 +24,7 @@ from __future__ import annotations
 import html as htmllib
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -414,3 +414,48 @@ class Extractor:
         assert self.pattern is not None
         found = regex_matches(self.pattern, text, None)
         return found or regex_matches(self.pattern, None, get_html())
+
+
+# -- following: every new message, as it arrives ----------------------------------
+def new_since(fetch_page: FetchPage, floor_id: int) -> tuple[list[dict[str, Any]], int]:
+    """Every message with an id above `floor_id`, oldest first, and the highest id."""
+    fresh: list[dict[str, Any]] = []
+    last_id = None
+    newest = floor_id
+    while True:
+        page = fetch_page(last_id)
+        for message in page:
+            ident = message.get("id")
+            if not isinstance(ident, int):
+                continue
+            if ident <= floor_id:
+                return fresh[::-1], newest
+            newest = max(newest, ident)
+            fresh.append(message)
+        if len(page) < PAGE_SIZE or not isinstance(page[-1].get("id"), int):
+            return fresh[::-1], newest
+        last_id = page[-1]["id"]
+
+
+def follow(fetch_page: FetchPage, *, timeout: float | None, interval: float,
+           clock: Callable[[], float] = time.monotonic,
+           sleep: Callable[[float], None] = time.sleep) -> Iterator[dict[str, Any]]:
+    """Messages that arrive after the first poll, oldest first, until `timeout`
+    seconds pass (None: until the caller stops). Polls back off while nothing
+    arrives (as `wait` does) and start quick again when something does."""
+    deadline = None if timeout is None else clock() + timeout
+    first = fetch_page(None)
+    floor = max((m["id"] for m in first if isinstance(m.get("id"), int)), default=0)
+    backoff = Backoff(interval)
+    while True:
+        delay = backoff.next()
+        if deadline is not None:
+            remaining = deadline - clock()
+            if remaining <= 0:
+                return
+            delay = min(delay, remaining)
+        sleep(delay)
+        fresh, floor = new_since(fetch_page, floor)
+        if fresh:
+            backoff = Backoff(interval)
+            yield from fresh
