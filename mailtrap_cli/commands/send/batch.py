@@ -79,8 +79,8 @@ def batch(
         min=1, max=64, metavar="N", help="Requests in flight at once.")] = 8,
     rate: Annotated[str, typer.Option(
         metavar="N/SECONDS", help="At most N requests per SECONDS (the API allows 150 per "
-        "10 s per token), each counted until SECONDS after its answer; slows down further "
-        "on 429.")] = "150/10s",
+        "10 s per token), started evenly a little under N/SECONDS, each counted until "
+        "SECONDS after its answer; a 429 slows the pace by 10%.")] = "150/10s",
     chunk_size: Annotated[int, typer.Option(
         "--chunk-size", min=1, max=500, metavar="N", help="Messages per request.")] = 500,
     journal: Annotated[str | None, typer.Option(
