@@ -73,6 +73,27 @@ def process_cpu(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def wait_with_usage(proc: subprocess.Popen) -> tuple[bytes, bytes, object]:
+    """(stdout, stderr, rusage) of this one child, reaped with wait4: RUSAGE_CHILDREN
+    would also hold the servers of earlier runs."""
+    import threading
+
+    outputs: dict[str, bytes] = {}
+
+    def drain(name: str, stream) -> None:
+        outputs[name] = stream.read()
+
+    readers = [threading.Thread(target=drain, args=(name, stream))
+               for name, stream in (("out", proc.stdout), ("err", proc.stderr))]
+    for reader in readers:
+        reader.start()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    for reader in readers:
+        reader.join()
+    return outputs["out"], outputs["err"], usage
+
+
 def write_rows(path: Path, rows: int) -> None:
     with open(path, "w", encoding="utf-8") as handle:
         handle.write("email,name,code,plan\n")
@@ -149,13 +170,8 @@ def run(rows: int, latency: float, shape: str, concurrency: int | None,
             started = time.perf_counter()
             proc = subprocess.Popen(argv, env=send_env, stdout=subprocess.PIPE,
                                     stderr=subprocess.PIPE)
-            out, err = proc.communicate()
+            out, err, usage = wait_with_usage(proc)
             elapsed = time.perf_counter() - started
-            # communicate() reaped the child; its rusage is in RUSAGE_CHILDREN, which
-            # holds only this one (the server is still running).
-            import resource
-
-            usage = resource.getrusage(resource.RUSAGE_CHILDREN)
             peak_kb = usage.ru_maxrss
             client_cpu = usage.ru_utime + usage.ru_stime
             server_cpu = process_cpu(server.pid)
