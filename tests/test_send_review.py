@@ -60,8 +60,8 @@ def test_jsonl_row_with_nan_is_an_invalid_row_not_an_unknown_chunk(cli, server, 
     assert result.code == 8, result
     summary = result.json()
     assert (summary["sent"], summary["invalid"], summary["unknown"]) == (1, 1, 0)
-    assert summary["rejected_rows"][0]["where"].endswith("rows.jsonl:1")
-    assert "NaN" in summary["rejected_rows"][0]["errors"][0]
+    assert summary["invalid_rows"][0]["where"].endswith("rows.jsonl:1")
+    assert "NaN" in summary["invalid_rows"][0]["errors"][0]
     assert [d["recipient"] for d in deliveries(server)] == ["ok@example.com"]
 
 
@@ -239,8 +239,8 @@ def test_jsonl_recipient_rows_after_a_full_request_need_a_complete_shared_messag
     assert result.code == 8, result
     summary = result.json()
     assert (summary["sent"], summary["invalid"]) == (1, 1)
-    [row] = summary["rejected_rows"]
-    assert row["row"] == 2 and row["sent"] is False
+    [row] = summary["invalid_rows"]
+    assert row["row"] == 2 and summary["rejected_rows"] == []
     assert "'subject' is required" in row["errors"][0]
     assert [d["recipient"] for d in deliveries(server)] == ["c@example.com"]
 
