@@ -141,7 +141,8 @@ def check_template(template: str, given: dict[str, Any]) -> None:
         uuid.UUID(template)
     except ValueError:
         raise UsageError(f"--template {template!r} is not a template UUID",
-                         hint="`mailtrap templates list` shows each template's uuid") from None
+                         hint="`mailtrap api /api/email_templates` lists each template's uuid"
+                         ) from None
 
 
 def stream_and_sandbox(state: Any, stream: str | None, sandbox: int | None) -> str:

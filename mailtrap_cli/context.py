@@ -25,6 +25,7 @@ class State:
     output: str | None = None
     timeout: float | None = None
     yes: bool = False
+    fields: list[str] | None = None
     io: IO = field(default_factory=IO)
     _settings: Any = field(default=None, repr=False)
     _out: Any = field(default=None, repr=False)
@@ -60,6 +61,11 @@ class State:
 
     def set_timeout(self, seconds: float) -> None:
         self.timeout = seconds
+
+    def set_fields(self, fields: list[str]) -> None:
+        self.fields = fields
+        if self._out is not None:
+            self._out.fields = fields
 
     def set_yes(self) -> None:
         self.yes = True
@@ -101,6 +107,7 @@ class State:
 
                 raise UsageError(f"{source}: '{mode}' is not one of {', '.join(MODES)}")
             self._out = Output(mode, io=self.io)
+            self._out.fields = self.fields
         return self._out
 
     def client(self, *, need_token: bool = True) -> Any:

@@ -66,6 +66,15 @@ def _set_timeout(ctx: Any, param: Any, value: float | None) -> float | None:
     return value
 
 
+def _set_fields(ctx: Any, param: Any, value: str | None) -> str | None:
+    if value is not None:
+        fields = [f.strip() for f in value.split(",")]
+        if not all(fields):
+            raise typer.BadParameter(f"'{value}' is not a list of field names like id,name,to")
+        get_state(ctx).set_fields(fields)
+    return value
+
+
 def _set_yes(ctx: Any, param: Any, value: bool) -> bool:
     if value:
         get_state(ctx).set_yes()
@@ -99,6 +108,10 @@ def global_params() -> list[Any]:
                     callback=_set_output, metavar="FORMAT", autocompletion=_complete_output,
                     help="auto|table|json|jsonl|tsv (env MAILTRAP_OUTPUT). auto: table on a "
                     "terminal, JSON when piped.", **common),
+        TyperOption(param_decls=["--fields", "fields"], type=str, default=None,
+                    callback=_set_fields, metavar="A,B.C",
+                    help="Only these fields: the table's columns, the JSON objects' keys "
+                    "(a.b reaches into nested objects).", **common),
         TyperOption(param_decls=["--quiet", "-q", "quiet"], is_flag=True, default=False,
                     callback=_set_quiet, help="No hints or progress on stderr.", **common),
         TyperOption(param_decls=["--no-color", "no_color"], is_flag=True, default=False,
@@ -118,6 +131,17 @@ class MailtrapCommand(TyperCommand):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.params.extend(global_params())
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        """`Usage: mailtrap config get KEY`, not typer's `{KEY}` (and no `[]` for an
+        argument documented beside another, as `api`'s PATH)."""
+        pieces = []
+        for piece in super().collect_usage_pieces(ctx):
+            if piece.startswith("{") and piece.endswith("}"):
+                piece = piece[1:-1]
+            if piece not in ("", "[]"):
+                pieces.append(piece)
+        return pieces
 
 
 class OwnTimeoutCommand(MailtrapCommand):

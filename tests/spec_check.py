@@ -88,13 +88,17 @@ def operations() -> list[tuple[str, str, re.Pattern[str], dict[str, Any]]]:
 
 
 def find(host: str, method: str, path: str) -> dict[str, Any] | None:
-    candidates = [op for h, m, rx, op in operations() if m == method and rx.match(path)]
-    if not candidates:
+    # A literal segment wins over a template: /api/contacts/lists is the lists
+    # operation, not /api/contacts/{contact_identifier}.
+    matching = sorted(((h, op) for h, m, rx, op in operations()
+                       if m == method and rx.match(path)),
+                      key=lambda item: item[1]["x-path"].count("{"))
+    if not matching:
         return None
-    for h, m, rx, op in operations():
-        if h == host and m == method and rx.match(path):
+    for h, op in matching:
+        if h == host:
             return op
-    return candidates[0]
+    return matching[0][1]
 
 
 def _validator(schema: dict[str, Any]) -> Any:

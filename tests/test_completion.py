@@ -72,7 +72,8 @@ def fish(cli_raw, line: str) -> list[str]:
 
 def test_bash_protocol(cli_raw):
     assert bash(cli_raw, "mailtrap sa") == ["sandbox"]
-    assert bash(cli_raw, "mailtrap co") == ["completion", "config"]
+    assert bash(cli_raw, "mailtrap com") == ["completion"]
+    assert bash(cli_raw, "mailtrap conf") == ["config"]
     assert bash(cli_raw, "mailtrap sandbox mes") == ["messages"]
     assert bash(cli_raw, "mailtrap -o j") == ["json", "jsonl"]
     assert bash(cli_raw, "mailtrap config list -o ") == ["auto", "table", "json", "jsonl", "tsv"]

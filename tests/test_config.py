@@ -218,9 +218,14 @@ def test_unset_token_points_at_logout(cli_raw):
 def test_profiles_lists_local_and_marks_the_default(cli_raw, cfg):
     result = cli_raw("config", "profiles")
     assert result.code == 0
-    assert result.json() == [{"profile": "local", "default": False, "active": False,
-                              "built_in": True, "token": None, "account_id": None,
-                              "sandbox_id": None, "base_url": None}]
+    # No file yet: the default profile (active) and the built-in local one, with the
+    # ids and URL local uses (issue 7: they were left out and empty).
+    assert result.json() == [
+        {"profile": "default", "default": True, "active": True, "built_in": False,
+         "token": None, "account_id": None, "sandbox_id": None, "base_url": None},
+        {"profile": "local", "default": False, "active": False, "built_in": True,
+         "token": None, "account_id": 1, "sandbox_id": 1,
+         "base_url": "http://local.mailtrap.invalid"}]
     write(cfg, PROFILES.replace('output = "tsv"\n', ""))
     rows = {r["profile"]: r for r in cli_raw("-p", "other", "config", "profiles").json()}
     assert set(rows) == {"work", "other", "local"}

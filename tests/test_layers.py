@@ -22,6 +22,7 @@ import pytest
 
 PKG = Path(__file__).resolve().parent.parent / "mailtrap_cli"
 PURE = sorted([*(PKG / "api").glob("*.py"), *(PKG / "batch").glob("*.py"),
+               *(PKG / "contacts_import").glob("*.py"),
                PKG / "message.py", PKG / "waiting.py", PKG / "rawmail.py",
                PKG / "filenames.py", PKG / "config.py", PKG / "io.py", PKG / "compose.py",
                PKG / "smtp_probe.py", PKG / "profiles.py"])

@@ -37,7 +37,8 @@ def _status_table_row(row: dict[str, Any]) -> dict[str, Any]:
 
 STATUS = View(columns=[("profile", "PROFILE"), ("active", "ACTIVE"), ("token", "TOKEN"),
                        ("token_source", "SOURCE"), ("status", "STATUS"),
-                       ("accounts_text", "ACCOUNTS")], row=_status_table_row)
+                       ("accounts_text", "ACCOUNTS")], row=_status_table_row,
+              key=["profile", "status", "accounts_text"])
 
 
 def _read_token(io: Any, with_token: bool) -> str:

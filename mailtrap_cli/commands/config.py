@@ -16,6 +16,7 @@ from mailtrap_cli.api.errors import MailtrapError, UsageError
 from mailtrap_cli.api.sending import STREAMS
 from mailtrap_cli.context import get_state
 from mailtrap_cli.options import OUTPUT_CHOICES, Typer, complete_profile
+from mailtrap_cli.output import View
 from mailtrap_cli.profiles import mask, profile_table, target_profile
 
 app = Typer(help="Read and change profiles and settings.")
@@ -201,7 +202,9 @@ def unset(ctx: typer.Context, key: KeyArg) -> None:
 def profiles(ctx: typer.Context) -> None:
     """List the profiles, marking the default and the active one.
 
-    `local` is built in: it talks to the built-in server and needs no login.
+    `local` is built in: it talks to the built-in server and needs no login; its
+    ids and URL are shown as it uses them. The default profile is listed even
+    before anything is stored in it.
 
     \b
     Examples:
@@ -214,19 +217,26 @@ def profiles(ctx: typer.Context) -> None:
     default = data.get("default_profile") or "default"
     active, _ = config.active_profile_name(state.profile, data)
     rows = []
-    for name in sorted(set(stored) | {config.LOCAL_PROFILE}):
+    for name in sorted(set(stored) | {config.LOCAL_PROFILE, default, active}):
         table = stored.get(name, {})
+        built_in: dict[str, Any] = {}
+        if name == config.LOCAL_PROFILE:
+            built_in = {**config.LOCAL_DEFAULTS, "base_url": config.LOCAL_INPROCESS_URL}
         rows.append({
             "profile": name,
             "default": name == default,
             "active": name == active,
             "built_in": name == config.LOCAL_PROFILE,
             "token": mask(table.get("token")),
-            "account_id": table.get("account_id"),
-            "sandbox_id": table.get("sandbox_id"),
-            "base_url": table.get("base_url"),
+            **{key: table.get(key, built_in.get(key))
+               for key in ("account_id", "sandbox_id", "base_url")},
         })
-    state.out.emit(rows)
+    state.out.emit(rows, PROFILES)
+
+
+PROFILES = View(columns=["profile", "default", "active", "built_in", "token", "account_id",
+                         "sandbox_id", "base_url"],
+                key=["profile", "active", "account_id", "sandbox_id", "base_url"])
 
 
 @app.command()

@@ -16,7 +16,8 @@ app = Typer(help="Run the built-in Mailtrap-compatible server.")
 @app.command()
 def serve(
     ctx: typer.Context,
-    host: Annotated[str, typer.Option(help="Address to bind (loopback unless --allow-remote).")]
+    host: Annotated[str, typer.Option(metavar="ADDRESS",
+                                      help="Address to bind (loopback unless --allow-remote).")]
     = "127.0.0.1",
     port: Annotated[int, typer.Option(min=0, max=65535,
                                       help="HTTP port (0 picks a free one).")] = 8025,

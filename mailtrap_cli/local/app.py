@@ -26,6 +26,12 @@ _OPTIONAL_MODULES = [
     "mailtrap_cli.local.routes_templates",
     "mailtrap_cli.local.routes_sandbox_admin",
     "mailtrap_cli.local.routes_sandbox_messages",
+    # contacts: lists, fields and jobs before /api/contacts/{UUID or email}
+    "mailtrap_cli.local.routes_contact_lists",
+    "mailtrap_cli.local.routes_contact_fields",
+    "mailtrap_cli.local.routes_contact_jobs",
+    "mailtrap_cli.local.routes_contacts",
+    "mailtrap_cli.local.routes_campaigns",
 ]
 
 

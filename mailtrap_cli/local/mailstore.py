@@ -84,7 +84,7 @@ def summary_columns(raw: bytes) -> dict[str, str]:
     def header(name: str) -> str:
         try:
             value = msg.get(name)
-            return str(value) if value is not None else ""
+            return str(value).lstrip() if value is not None else ""  # "Subject:\n A..."
         except Exception:  # noqa: BLE001 - malformed headers must not lose the message
             return str(msg.get_all(name, [""])[0])
 
