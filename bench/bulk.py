@@ -17,8 +17,10 @@ on the server for exactly-once delivery.
 
 `--reference` also times the official Python SDK's way (`mailtrap` 2.11,
 `MailtrapClient.batch_send` in a plain loop, one request at a time), emulated
-with requests exactly as the SDK sends it (one requests.Session, JSON body,
-Bearer token, no retries) so the benchmark needs no extra dependency.
+with requests exactly as the SDK's HttpClient sends it (one requests.Session,
+`json=` body, Bearer token, no retries; a 429 is waited out as a user's loop
+would) so the benchmark needs no extra dependency. The SDK also builds pydantic
+models per call, which this leaves out: its real time is a little longer.
 
 Aims: every shape <= 1.3x the floor, 429s < 5% of requests, peak RSS < 100 MB,
 every row delivered exactly once.

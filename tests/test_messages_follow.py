@@ -45,7 +45,7 @@ def test_follow_streams_jsonl_until_the_timeout(cli, server):
     thread = threading.Thread(target=arrive)
     thread.start()
     result = cli("sandbox", "messages", "list", "--follow", "--interval", "0.1",
-                 "--timeout", "2")
+                 "--timeout", "3")
     thread.join()
     assert result.code == 0, result
     assert [m["subject"] for m in result.jsonl()] == ["First", "Second"]
