@@ -223,7 +223,7 @@ def test_client_paces_a_family_so_the_server_never_refuses(cli, server, monkeypa
 
 def test_local_serve_rate_limit_options():
     from mailtrap_cli.api.errors import UsageError
-    from mailtrap_cli.commands.local import _limits
+    from mailtrap_cli.commands.local.serve import _limits
 
     shapes = _limits("fixed:15/1s,no-retry-after", ["stats=10/60s"])
     assert shapes[""].describe()["retry_after"] is False

@@ -517,7 +517,7 @@ class PlainOut:
 
 def test_plain_progress_line_every_10_seconds_with_an_eta_right_from_the_start():
     from mailtrap_cli.batch.runner import Totals
-    from mailtrap_cli.views.batch import View
+    from mailtrap_cli.views.batch import BatchProgress as View
 
     clock = FakeClock()
     out, totals = PlainOut(), Totals()

@@ -25,7 +25,7 @@ MAX_LINES = 20
 PLAIN_EVERY = 10.0   # seconds between progress lines when stderr is not a terminal
 
 
-class View(Events):
+class BatchProgress(Events):
     def __init__(self, out: Any, kind: str, label: str, total: int | None,
                  pace: Any = None, totals: Totals | None = None,
                  clock: Any = time.monotonic) -> None:
@@ -49,7 +49,7 @@ class View(Events):
         self._last_line = self._started
 
     # -- progress: a bar on a terminal, a plain line every 10 s elsewhere ---------
-    def __enter__(self) -> View:
+    def __enter__(self) -> BatchProgress:
         from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
 
         self._started = self._last_line = self._clock()
@@ -163,7 +163,7 @@ class View(Events):
             self._say(f"{reason}: slowing down, next try in {delay:.1f}s", always=True)
 
 
-def summary(totals: Totals, *, view: View, journal: str, elapsed: float,
+def summary(totals: Totals, *, view: BatchProgress, journal: str, elapsed: float,
             earlier_unknown: list[dict[str, Any]],
             earlier_rejected: list[tuple[int, list[str]]]) -> dict[str, Any]:
     """The result as data: counts for this run, then what is still not sent."""

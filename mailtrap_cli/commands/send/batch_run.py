@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import math
 import signal
 import threading
 import time
@@ -122,6 +123,10 @@ def run(state: Any, *, source: str | None, csv: str | None, jsonl: str | None,
         count, window = parse_rate(rate)
     except ValueError as exc:
         raise UsageError(f"--rate {exc}") from None
+    if not math.isfinite(window):
+        # 1/nan turned the limit off and 1/inf waited forever.
+        raise UsageError(f"--rate '{rate}': the seconds must be a finite number",
+                         hint="e.g. --rate 150/10s")
     if vars_as not in (None, "template", "custom"):
         raise UsageError(f"--vars-as must be template or custom, got '{vars_as}'")
     if new_journal and force:
@@ -194,11 +199,15 @@ def run(state: Any, *, source: str | None, csv: str | None, jsonl: str | None,
             total = source_input.count
         elif lines is not None:
             total = max(0, lines - (1 if kind == "csv" else 0))
-        _send(state, source_input, records, builder, resume, writer,
-              kind=kind, base=base, total=total, chosen=chosen, sandbox=sandbox,
-              concurrency=concurrency, limit=(count, window), chunk_size=chunk_size,
-              journal_path=journal_path, resend_unknown=resend_unknown,
-              retry_rejected=retry_rejected, dry_run=dry_run)
+        try:
+            _send(state, source_input, records, builder, resume, writer,
+                  kind=kind, base=base, total=total, chosen=chosen, sandbox=sandbox,
+                  concurrency=concurrency, limit=(count, window), chunk_size=chunk_size,
+                  journal_path=journal_path, resend_unknown=resend_unknown,
+                  retry_rejected=retry_rejected, dry_run=dry_run)
+        finally:
+            if writer is not None:
+                writer.close()   # and its lock, whatever stopped the run
     except NothingValid:
         if not dry_run and fresh:
             # Nothing was sent: a rerun with the rows fixed starts clean.
@@ -216,7 +225,7 @@ def _send(state: Any, source_input: Any, records: Any, builder: Builder, resume:
     from mailtrap_cli.api import sending
     from mailtrap_cli.batch.plan import plan
     from mailtrap_cli.batch.runner import Totals
-    from mailtrap_cli.views.batch import View
+    from mailtrap_cli.views.batch import BatchProgress
 
     out = state.out
     build = {"csv": builder.recipient, "jsonl": builder.build, "json": builder.request}[kind]
@@ -224,9 +233,9 @@ def _send(state: Any, source_input: Any, records: Any, builder: Builder, resume:
 
     totals = Totals()
     limiter = RateLimiter(*limit)
-    view = View(out, kind, source_input.label, None if dry_run else total,
-                pace=lambda: limiter.rate * min(chunk_size, total or chunk_size),
-                totals=totals)
+    view = BatchProgress(out, kind, source_input.label, None if dry_run else total,
+                         pace=lambda: limiter.rate * min(chunk_size, total or chunk_size),
+                         totals=totals)
     stream_name = "transactional" if chosen == "sandbox" else chosen
     chunks = plan(records, build, resume=resume, totals=totals, events=view,
                   first_index=resume.next_chunk, chunk_size=chunk_size,
