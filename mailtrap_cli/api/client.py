@@ -37,6 +37,7 @@ from mailtrap_cli.api.errors import (
     error_for_status,
     parse_error_body,
 )
+from mailtrap_cli.api.ratelimit import Pacing
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
@@ -134,6 +135,7 @@ class Client:
         self.retry = retry or RetryPolicy.from_env()
         self.sleep = sleep
         self.on_retry = on_retry
+        self.pacing = Pacing.from_env()   # per-token and per-family limits (api/ratelimit.py)
         self.max_body = MAX_BODY
         # About the last successful call: how many attempts it took, and the server's
         # clock (its Date header) when it answered (`messages wait` needs both).
@@ -248,7 +250,11 @@ class Client:
             self._log_request(prepared)
             started = time.monotonic()
             try:
-                response = self._exchange(prepared, stream=stream or raw, read_body=not stream)
+                with self.pacing.turn(method, host, _path_of(url), self.deadline) as turn:
+                    response = self._exchange(prepared, stream=stream or raw,
+                                              read_body=not stream)
+                    turn.answer(response.status_code,
+                                retry_after_seconds(response.headers.get("Retry-After")))
             except _CallTimedOut as exc:
                 raise self._timed_out(method, url, safe, exc.seconds) from None
             except _TooLarge as exc:

@@ -131,11 +131,10 @@ class LocalApp:
             if auth is not None:
                 self.record(req, auth.status)
                 return auth
-            wait = self.limits.check_rate(req.token or "")
-            if wait is not None:
+            limited = self.limits.check_rate(req.token or "", req.method, req.path)
+            if limited is not None:
                 self.record(req, 429, "rate limit")
-                return Response.of({"errors": "Rate limit exceeded"}, 429,
-                                   {"Retry-After": str(max(1, round(wait + 0.5)))})
+                return Response.of({"errors": "Rate limit exceeded"}, 429, limited[1])
         else:
             fault = None
         response = self._dispatch(req)
