@@ -210,11 +210,16 @@ class LocalApp:
     def _fault_response(fault: Any) -> Response:
         status = fault.status or 500
         headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+        headers.update(fault.headers or {})
         body = fault.body
         if body is None:
             body = {"errors": "Rate limit exceeded"} if status == 429 else {
                 "errors": "Internal Server Error" if status == 500 else "Service Unavailable"}
-        return Response.of(body, status, headers)
+        if isinstance(body, str) and fault.content_type:
+            headers["Content-Type"] = fault.content_type
+        response = Response.of(body, status, headers)
+        response.trickle = fault.trickle
+        return response
 
     @staticmethod
     def _check_auth(req: Request) -> Response | None:

@@ -12,6 +12,12 @@ from typing import Any
 from mailtrap_cli.local.app import LocalApp
 from mailtrap_cli.local.router import Request
 
+# The largest request body any route accepts (a 50 MB batch) plus room for its
+# JSON; a larger one is answered 413 before it is read.
+MAX_BODY = 51 * 1024 * 1024
+_PIECE = 1024 * 1024
+_TOO_LARGE: Any = object()   # _read_body: over MAX_BODY
+
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -22,35 +28,60 @@ class _Handler(BaseHTTPRequestHandler):
     app: LocalApp
     verbose = False
 
-    def _read_body(self) -> bytes | None:
-        """The request body (Content-Length or chunked); None when it cannot be read."""
+    def _read_body(self) -> Any:
+        """The request body (Content-Length or chunked), read in bounded pieces and
+        never past MAX_BODY: None when its length is unreadable, _TOO_LARGE when it
+        is over the limit (known from Content-Length before reading anything)."""
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
             parts = []
+            total = 0
             while True:
                 size_line = self.rfile.readline(1024).split(b";")[0].strip()
-                try:
-                    size = int(size_line, 16)
-                except ValueError:
+                # Hex digits only: int() would take "-1" (and read to the end of the
+                # stream, blocking this thread) or "+0x1_0".
+                if not size_line or len(size_line) > 16 or not all(
+                        c in b"0123456789abcdefABCDEF" for c in size_line):
                     return None
+                size = int(size_line, 16)
                 if size == 0:
                     while self.rfile.readline(1024).strip():  # trailers
                         pass
                     return b"".join(parts)
-                parts.append(self.rfile.read(size))
+                total += size
+                if total > MAX_BODY:
+                    return _TOO_LARGE
+                parts.append(self._read_exactly(size))
                 self.rfile.readline(1024)  # the CRLF after each chunk
         raw = (self.headers.get("Content-Length") or "0").strip()
-        if not raw.isdigit():
+        if not raw.isdigit() or not raw.isascii():
             return None
         length = int(raw)
-        return self.rfile.read(length) if length else b""
+        if length > MAX_BODY:
+            return _TOO_LARGE
+        return self._read_exactly(length) if length else b""
+
+    def _read_exactly(self, length: int) -> bytes:
+        parts = []
+        left = length
+        while left > 0:
+            piece = self.rfile.read(min(left, _PIECE))
+            if not piece:
+                break
+            parts.append(piece)
+            left -= len(piece)
+        return b"".join(parts)
 
     def _serve(self) -> None:
         body = self._read_body()
-        if body is None:
+        if body is None or body is _TOO_LARGE:
+            # The rest of the body is not read: the connection cannot be reused.
             self.close_connection = True
             from mailtrap_cli.local.router import Response
 
-            response = Response.of({"errors": "Bad Request: unreadable body length"}, 400)
+            response = (Response.of({"errors": "Bad Request: unreadable body length"}, 400)
+                        if body is None else
+                        Response.of({"errors": f"Request Entity Too Large: the limit is "
+                                               f"{MAX_BODY} bytes"}, 413))
         else:
             req = Request.build(self.command, self.path, dict(self.headers.items()), body)
             response = self.app.handle(req)
@@ -64,8 +95,17 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(key, value)
         self.send_header("Content-Length", str(len(response.body)))
         self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(response.body)
+        if self.command == "HEAD":
+            return
+        if response.trickle > 0:   # a slow server, byte by byte (fault injection)
+            import time
+
+            for index in range(len(response.body)):
+                self.wfile.write(response.body[index:index + 1])
+                self.wfile.flush()
+                time.sleep(response.trickle)
+            return
+        self.wfile.write(response.body)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _serve  # noqa: N815
 

@@ -99,6 +99,7 @@ class Response:
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
     drop: bool = False   # close the connection without answering (fault injection)
+    trickle: float = 0.0  # seconds between the body's bytes over HTTP (fault injection)
 
     @classmethod
     def of(cls, value: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
