@@ -133,12 +133,15 @@ def test_verify_without_a_secret_or_signature_is_a_usage_error(cli):
 # -- listen --------------------------------------------------------------------------
 @pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["json", "jsonlines"])
-def test_listen_prints_the_servers_signed_events_after_a_send(server, fmt):
+def test_listen_prints_the_servers_signed_events_after_a_send(cli, server, fmt):
     hook = create_hook(server, payload_format=fmt)
     listen = ListenProcess(env={"MAILTRAP_WEBHOOK_SECRET": hook["signing_secret"]})
     try:
         server.call("PATCH", f"/api/webhooks/{hook['id']}", json={"webhook": {"url": listen.url}})
-        ids = send(server, "ann@example.com", "bounce@example.com")
+        sent = cli("send", "email", "--from", "app@example.com", "--to", "ann@example.com",
+                   "--to", "bounce@example.com", "--subject", "Hi", "--text", "x")
+        assert sent.code == 0, sent
+        ids = sent.json()["message_ids"]
         flush(server)
         events = listen.events(2)
         assert [(e["event"], e["email"], e["message_id"]) for e in events] == [
