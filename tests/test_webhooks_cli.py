@@ -327,3 +327,15 @@ def test_listen_needs_a_secret_unless_told_not_to_verify(cli):
     assert "MAILTRAP_WEBHOOK_SECRET" in result.stderr
     bad = cli("webhooks", "listen", "--forward-to", "ftp://x", "--no-verify")
     bad.assert_clean_error(2)
+
+
+def test_listen_on_a_port_in_use_is_a_usage_error(cli):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = str(taken.getsockname()[1])
+        result = cli("webhooks", "listen", "--port", port, "--no-verify")
+    result.assert_clean_error(2)
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
