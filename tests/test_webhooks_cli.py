@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import stat
 
 import pytest
@@ -287,7 +288,8 @@ def test_listen_shows_a_readable_line_per_event_on_a_terminal(server):
         line = listen.out.get(timeout=20)
         assert line.split()[1:] == ["bounce", "ann@example.com", "m-1"]
     finally:
-        listen.stop()
+        code, stderr = listen.stop(signal.SIGINT)      # Ctrl-C
+    assert code == 0 and stderr[-1].startswith("stopped: 1 request(s) accepted")
 
 
 def test_in_process_local_profile_delivers_before_the_run_ends(run_mailtrap):
