@@ -15,6 +15,7 @@ from mailtrap_cli.local.faults import Faults, Limits
 from mailtrap_cli.local.router import HTTPError, Request, Response, Router
 from mailtrap_cli.local.store import Store, now_iso
 
+CLOSE_FLUSH_SECONDS = 2.0
 # Each module may define SCHEMA (SQL), seed(store) and register(router).
 ROUTE_MODULES = [
     "mailtrap_cli.local.mailstore",
@@ -101,6 +102,11 @@ class LocalApp:
         self.faults.clear()
 
     def close(self) -> None:
+        # Webhook events still queued get a moment to go out (routes_webhooks).
+        dispatcher = getattr(self, "webhook_dispatcher", None)
+        if dispatcher is not None:
+            dispatcher.flush(CLOSE_FLUSH_SECONDS)
+            dispatcher.close()
         self.closed = True
         self.store.close()
 
