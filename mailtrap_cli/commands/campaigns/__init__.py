@@ -42,7 +42,7 @@ def stats_rows(stats: Any) -> Any:
 STATS_VIEW = View(columns=[("metric", "metric"), ("count", "count"), ("rate", "rate")],
                   flat=stats_rows)
 
-NameOpt = Annotated[str | None, typer.Option("--name", help="Campaign name.")]
+NameOpt = Annotated[str | None, typer.Option("--name", metavar="NAME", help="Campaign name.")]
 DomainOpt = Annotated[int | None, typer.Option(
     "--domain-id", min=1, metavar="ID", help="The verified sending domain's id.")]
 FromOpt = Annotated[str | None, typer.Option(
@@ -50,7 +50,8 @@ FromOpt = Annotated[str | None, typer.Option(
     "address on the sending domain.")]
 FromNameOpt = Annotated[str | None, typer.Option("--from-name", metavar="NAME",
                                                  help="Sender display name.")]
-SubjectOpt = Annotated[str | None, typer.Option("--subject", help="Subject line.")]
+SubjectOpt = Annotated[str | None, typer.Option("--subject", metavar="TEXT",
+                                                help="Subject line.")]
 HtmlOpt = Annotated[str | None, typer.Option("--html", metavar="HTML", help="HTML body.")]
 HtmlFileOpt = Annotated[str | None, typer.Option("--html-file", metavar="PATH",
                                                  help="HTML body from a file (- for stdin).")]
@@ -131,7 +132,8 @@ def get(ctx: typer.Context, campaign_id: CampaignArg) -> None:
 
 
 @app.command()
-def create(ctx: typer.Context, name: Annotated[str, typer.Option("--name", help="Campaign name.")],
+def create(ctx: typer.Context,
+           name: Annotated[str, typer.Option("--name", metavar="NAME", help="Campaign name.")],
            domain_id: Annotated[int, typer.Option(
                "--domain-id", min=1, metavar="ID", help="The verified sending domain's id.")],
            sender: Annotated[str, typer.Option(
