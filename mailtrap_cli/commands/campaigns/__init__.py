@@ -20,7 +20,7 @@ CampaignArg = id_arg("CAMPAIGN_ID", "Campaign id.")
 CAMPAIGN_COLUMNS = [("id", "id"), ("name", "name"), ("current_state", "state"),
                     ("template.subject", "subject"), ("recipient_total_count", "recipients"),
                     ("contact_list_ids", "lists"), ("updated_at", "updated")]
-CAMPAIGN_VIEW = View(columns=CAMPAIGN_COLUMNS)
+CAMPAIGN_VIEW = View(columns=CAMPAIGN_COLUMNS, key=("id", "name", "current_state"))
 
 
 def stats_rows(stats: Any) -> Any:
