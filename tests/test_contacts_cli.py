@@ -52,6 +52,10 @@ def test_create_get_update_delete_with_plus_and_unicode(cli, server, account):
               "-o", "json")
     assert new.code == 0, new
     assert "created contact zoë@exämple.de" in new.stderr
+    pct = cli("contacts", "create", "100%off@example.com", "-o", "json")
+    assert pct.code == 0, pct
+    assert cli("contacts", "get", "100%OFF@example.com", "-o", "json").json()["id"] == \
+        pct.json()["id"]
     refused = cli("contacts", "delete", "zoë@exämple.de")
     refused.assert_clean_error(3)
     gone = cli("contacts", "delete", "zoë@exämple.de", "--yes")

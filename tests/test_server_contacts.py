@@ -52,7 +52,10 @@ def test_contact_round_trip_by_uuid_and_encoded_email(server):
     assert again.status_code == 404 and again.json() == {"errors": "Contact(s) not found"}
 
 
-def test_unicode_address(server):
+def test_unicode_and_percent_addresses(server):
+    odd = _contact(server, "100%a@example.com")
+    r = server.call("GET", "/api/contacts/" + quote("100%A@example.com", safe=""))
+    assert r.status_code == 200 and r.json()["data"]["id"] == odd["id"]
     created = _contact(server, "zoë@exämple.de")
     r = server.call("GET", "/api/contacts/" + quote("ZOË@exämple.de", safe=""))
     assert r.status_code == 200 and r.json()["data"]["id"] == created["id"]
