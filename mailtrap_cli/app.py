@@ -28,6 +28,10 @@ GROUPS: dict[str, tuple[str, str]] = {
     "contacts": ("mailtrap_cli.commands.contacts",
                  "Contacts, lists, fields, events; import, export and sync."),
     "campaigns": ("mailtrap_cli.commands.campaigns", "Email campaigns: create, send, stats."),
+    "templates": ("mailtrap_cli.commands.templates",
+                  "Email templates: CRUD, pull/diff/push as files, render."),
+    "webhooks": ("mailtrap_cli.commands.webhooks",
+                 "Webhooks: CRUD, verify, listen locally, test events."),
     "api": ("mailtrap_cli.commands.api", "Make a raw request to any API endpoint."),
     "doctor": ("mailtrap_cli.commands.doctor", "Check config, token, hosts and clock."),
     "completion": ("mailtrap_cli.commands.completion", "Print a shell completion script."),
@@ -97,9 +101,10 @@ def root(
     version: bool = typer.Option(False, "--version", is_eager=True, callback=_version,
                                  help="Print the version and exit."),
 ) -> None:
-    """Mailtrap from the command line: sending, the testing sandbox, and any endpoint.
+    """Mailtrap from the command line: sending, the testing sandbox, templates,
+    webhooks, and any endpoint.
 
-    Every other API area (contacts, templates, webhooks, domains, stats...) is
+    Every other API area (contacts, domains, stats...) is
     reachable through `mailtrap api`. Output is a table on a terminal and JSON
     when piped (-o to choose). `--profile local` talks to the built-in server:
     no account needed.

@@ -205,14 +205,6 @@ class State:
                           "token, so the real run would fail with exit 4 "
                           "(`mailtrap auth login` or MAILTRAP_API_TOKEN)")
 
-    def dry_run(self, method: str, host: str, path: str, *, params: dict | None = None,
-                body: Any = None, headers: dict[str, str] | None = None) -> None:
-        """show_call for a request that is not a Call (kept for callers outside the kit)."""
-        from mailtrap_cli.api.calls import Call
-
-        self.show_call(Call(method, path, body, host=host, params=dict(params or {}),
-                            headers=dict(headers or {})))
-
     def resolve_id(self, key: str, value: Any, flag: str) -> int:
         return resolve_id(self, key, value, flag)
 

@@ -125,12 +125,22 @@ def global_params() -> list[Any]:
     ]
 
 
+def _help_option_names(command: Any, ctx: Any) -> list[str]:
+    """`-h`, `--help` in that order: click returns them from a set, so their order
+    (in TAB completion) changed from one run to the next."""
+    taken = {name for param in command.params for name in (*param.opts, *param.secondary_opts)}
+    return [name for name in ctx.help_option_names if name not in taken]
+
+
 class MailtrapCommand(TyperCommand):
     """A leaf command that also takes the global options."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.params.extend(global_params())
+
+    def get_help_option_names(self, ctx: Any) -> list[str]:
+        return _help_option_names(self, ctx)
 
     def collect_usage_pieces(self, ctx: Any) -> list[str]:
         """`Usage: mailtrap config get KEY`, not typer's `{KEY}` (and no `[]` for an
@@ -161,6 +171,9 @@ class MailtrapGroup(TyperGroup):
         super().__init__(*args, **kwargs)
         names = {p.name for p in self.params}
         self.params.extend(p for p in global_params() if p.name not in names)
+
+    def get_help_option_names(self, ctx: Any) -> list[str]:
+        return _help_option_names(self, ctx)
 
     # Sub-groups may be built on first use (lazy_groups.py): list names without
     # building them, and complete them from their help alone.

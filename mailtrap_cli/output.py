@@ -3,6 +3,9 @@
 Data goes to stdout as a rich table (TTY), JSON, JSONL or TSV; everything
 human (hints, progress, warnings, errors) goes to stderr. JSON is written
 with json.dumps, never through rich markup, and is the API's objects whole.
+Everything else a person reads (table cells, TSV, hints, warnings, errors)
+has its control characters made visible (safetext.visible): a subject with
+`ESC[2J` or OSC 52 is shown, not obeyed by the terminal.
 rich is imported only when a table or a progress bar is actually drawn.
 
 A command hands `emit` its data and a `View` that says how the data reads as
@@ -22,6 +25,7 @@ from typing import IO as Stream
 from typing import Any
 
 from mailtrap_cli.io import IO
+from mailtrap_cli.safetext import visible
 
 MODES = ("auto", "table", "json", "jsonl", "tsv")
 JSON_MODES = ("json", "jsonl")
@@ -173,19 +177,24 @@ class Output:
     # -- human side: stderr ------------------------------------------------
     def info(self, message: str) -> None:
         if not self.quiet:
-            print(message, file=self.stderr, flush=True)
+            print(visible(message, lines=True), file=self.stderr, flush=True)
 
     def success(self, message: str) -> None:
         if not self.quiet:
-            print(self._color("32", "✓") + " " + message, file=self.stderr, flush=True)
+            print(self._color("32", "✓") + " " + visible(message, lines=True),
+                  file=self.stderr, flush=True)
 
     def warn(self, message: str) -> None:
-        print(self._color("33", "warning:") + " " + message, file=self.stderr, flush=True)
+        print(self._color("33", "warning:") + " " + visible(message, lines=True),
+              file=self.stderr, flush=True)
 
     def error(self, message: str, hint: str | None = None) -> None:
-        print(self._color("31", "error:") + " " + message, file=self.stderr, flush=True)
+        # One line each: text from a server cannot start a fake `hint:` line.
+        print(self._color("31", "error:") + " " + visible(message), file=self.stderr,
+              flush=True)
         if hint:
-            print(self._color("2", "hint:") + " " + hint, file=self.stderr, flush=True)
+            print(self._color("2", "hint:") + " " + visible(hint), file=self.stderr,
+                  flush=True)
 
     def console(self, *, stderr: bool = True) -> Any:
         from rich.console import Console
@@ -253,7 +262,7 @@ class Output:
         if self.mode in JSON_MODES:
             self._write(dumps(data, indent=None) + "\n")  # a scalar is still JSON
         else:
-            self._write(cell(data) + "\n")
+            self._write(visible(cell(data)) + "\n")
         return 1
 
     def _emit_fields(self, data: Any, view: View, title: str | None) -> int:
@@ -295,6 +304,22 @@ class Output:
         """Plain text data (a body, a token) to stdout, as it is."""
         self._write(value if value.endswith("\n") else value + "\n")
 
+    def document(self, text: str, data: Any) -> None:
+        """Text a person or a file reads (a diff, a rendered body) as it is; `data`
+        as JSON instead when -o json or jsonl was asked for by name."""
+        if self.requested in JSON_MODES:
+            self._emit_data(data, None, None)
+        elif text:
+            self._write(text)
+
+    def record(self, obj: dict[str, Any], line: Callable[[dict[str, Any]], str]) -> None:
+        """One record of a live stream (`webhooks listen`): `line(obj)` on a
+        terminal, else one compact JSON line, written at once."""
+        if self.mode == "table":
+            self._write(line(obj) + "\n")
+        else:
+            self._write(dumps(obj, indent=None) + "\n")
+
     def raw(self, data: bytes) -> None:
         buffer = getattr(self.stdout, "buffer", None)
         if buffer is not None:
@@ -315,7 +340,7 @@ class Output:
             self._write(dumps(obj, indent=None) + "\n")
         elif self.mode == "tsv":
             for key, value in obj.items():
-                self._write(f"{key}\t{_tsv(cell(value))}\n")
+                self._write(f"{_tsv(str(key))}\t{_tsv(cell(value))}\n")
         else:
             self._table_kv(obj)
 
@@ -339,13 +364,13 @@ class Output:
             for item in items:
                 if cols is None:
                     cols = _norm_columns(columns, item)
-                    self._write("\t".join(h for _, h in cols) + "\n")
+                    self._write("\t".join(_tsv(h) for _, h in cols) + "\n")
                 self._write("\t".join(_tsv(cell(pluck(item, k))) for k, _ in cols) + "\n")
                 count += 1
             if cols is None and columns:
                 # An empty list still has its header row: `cut`, `awk` and
                 # spreadsheets see the same columns either way.
-                self._write("\t".join(h for _, h in _norm_columns(columns, None)) + "\n")
+                self._write("\t".join(_tsv(h) for _, h in _norm_columns(columns, None)) + "\n")
         else:
             rows = list(items)
             count = len(rows)
@@ -361,7 +386,8 @@ class Output:
 
         console = self.console(stderr=False)
         cols = _norm_columns(columns, items[0])
-        cells = [[_short_time(cell(pluck(item, k))) for k, _ in cols] for item in items]
+        # Visible first: widths are measured on what is shown.
+        cells = [[visible(_short_time(cell(pluck(item, k)))) for k, _ in cols] for item in items]
         shown = _fitting(cols, cells, console.width, key or [cols[0][0]])
         if columns is None and len(shown) < len(cols) and all(isinstance(i, dict)
                                                                for i in items):
@@ -375,7 +401,8 @@ class Output:
                          console.width)
         table = Table(title=title, header_style="bold", box=None, pad_edge=False)
         for index, width in zip(shown, widths, strict=True):
-            table.add_column(cols[index][1], no_wrap=True, overflow="ellipsis", width=width)
+            table.add_column(visible(cols[index][1]), no_wrap=True, overflow="ellipsis",
+                             width=width)
         for row in cells:
             table.add_row(*(_markup_safe(row[index]) for index in shown))
         console.print(table)
@@ -471,11 +498,13 @@ def _indent(text: str) -> str:
 
 
 def _tsv(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    escaped = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+    return visible(escaped.replace("\r", "\\r"))
 
 
 def _markup_safe(text: str) -> Any:
-    """A rich Text, so `[bracketed]` subjects are shown, not eaten as markup."""
+    """A rich Text, so `[bracketed]` subjects are shown, not eaten as markup, and
+    control characters are shown, not sent to the terminal."""
     from rich.text import Text
 
-    return Text(text)
+    return Text(visible(text))

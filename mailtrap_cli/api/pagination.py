@@ -101,7 +101,7 @@ def _walk(pages: Pages, client: Client, host: str, path: str, *, scheme: str,
     while True:
         if scheme == "page":
             params["page"] = page
-        body = client.get(host, path, params=params)
+        body = client.get(host, path, params=params, expect=(list, dict))
         items = _items(body, items_key)
         if scheme == "page" and items:
             # An endpoint that ignores ?page hands back the same page: stop there.

@@ -83,8 +83,8 @@ def create(ctx: typer.Context,
 
 @app.command()
 def update(ctx: typer.Context, field: FieldArg,
-           name: Annotated[str | None, typer.Option(
-               "--name", metavar="NAME", help="New name.")] = None,
+           name: Annotated[str | None,
+                           typer.Option("--name", metavar="NAME", help="New name.")] = None,
            merge_tag: TagOpt = None, dry_run: DryRunOpt = False) -> None:
     """Rename a contact field or its merge tag (its data type cannot change).
 
