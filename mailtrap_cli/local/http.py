@@ -84,6 +84,8 @@ class _Handler(BaseHTTPRequestHandler):
                                                f"{MAX_BODY} bytes"}, 413))
         else:
             req = Request.build(self.command, self.path, dict(self.headers.items()), body)
+            # For answers that hold a URL of this server (an export's download).
+            req.scheme = "https" if getattr(self.server, "ssl_context", None) else "http"
             response = self.app.handle(req)
         if response.drop:
             self.close_connection = True

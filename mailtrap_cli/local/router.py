@@ -50,6 +50,7 @@ class Request:
     stream: str = "transactional"      # "bulk" when the path came in under /bulk
     params: dict[str, Any] = field(default_factory=dict)
     _json: Any = None
+    scheme: str = "http"               # "https" when the server speaks TLS
 
     @classmethod
     def build(cls, method: str, target: str, headers: dict[str, str], body: bytes) -> Request:
