@@ -19,6 +19,10 @@ ROUTE_MODULES = [
     "mailtrap_cli.local.mailstore",
     "mailtrap_cli.local.control",
     "mailtrap_cli.local.routes_accounts",
+    "mailtrap_cli.local.routes_domains",
+    "mailtrap_cli.local.routes_suppressions",
+    "mailtrap_cli.local.email_logs",
+    "mailtrap_cli.local.routes_stats",
 ]
 # Area modules; a module not written yet is skipped.
 _OPTIONAL_MODULES = [
