@@ -24,6 +24,7 @@ ROUTE_MODULES = [
     "mailtrap_cli.local.email_logs",
     "mailtrap_cli.local.routes_stats",
     "mailtrap_cli.local.routes_account_admin",
+    "mailtrap_cli.local.routes_inbound",
 ]
 # Area modules; a module not written yet is skipped.
 _OPTIONAL_MODULES = [

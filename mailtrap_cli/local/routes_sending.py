@@ -17,7 +17,7 @@ import uuid as uuidlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from mailtrap_cli.local import email_logs, mailstore
+from mailtrap_cli.local import email_logs, mailstore, routes_inbound
 from mailtrap_cli.local.mime import build_mime
 from mailtrap_cli.local.router import HTTPError, Request, Router, send_error
 from mailtrap_cli.local.routes_templates import find_by_uuid, render_template
@@ -121,6 +121,9 @@ def _store(app: Any, conn: Any, done: list[Prepared], stream: str,
                      "created_at) VALUES (?, ?, ?, ?, ?)", rows)
     for item in done:  # email logs, stats and suppressions see every live message
         email_logs.record(conn, item.message, item.message_ids, item.recipients, stream)
+        routes_inbound.deliver_to_inboxes(
+            conn, item.recipients,
+            lambda item=item: build_mime(item.message, message_id=item.message_ids[0]))
 
 
 def _send(app: Any, req: Request, stream: str, sandbox_id: int | None) -> Any:
