@@ -1,0 +1,72 @@
+"""Email logs: /api/email_logs (`search_after` cursor, `filters[...]` deepObject)
+and /api/email_logs/{message_id} with its events and `raw_message_url`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from mailtrap_cli.api.client import Client
+from mailtrap_cli.api.pagination import paginate
+
+CHUNK = 64 * 1024
+
+
+def filter_params(filters: dict[str, Any]) -> list[tuple[str, Any]]:
+    """{field: {operator, value}} and {sent_after: "..."} as the API's query pairs:
+    filters[field][operator]=op, filters[field][value]=v or filters[field][value][]=a&..."""
+    pairs: list[tuple[str, Any]] = []
+    for field, spec in filters.items():
+        if not isinstance(spec, dict):
+            pairs.append((f"filters[{field}]", spec))
+            continue
+        pairs.append((f"filters[{field}][operator]", spec["operator"]))
+        value = spec.get("value")
+        if isinstance(value, list):
+            pairs.extend((f"filters[{field}][value][]", v) for v in value)
+        elif value is not None:
+            pairs.append((f"filters[{field}][value]", value))
+    return pairs
+
+
+def list_page(client: Client, filters: dict[str, Any], search_after: str | None = None
+              ) -> dict[str, Any]:
+    """One page: {messages, total_count, next_page_cursor}."""
+    query: dict[str, Any] = {}
+    for key, value in filter_params(filters):
+        query.setdefault(key, [])
+        query[key].append(value)
+    if search_after:
+        query["search_after"] = search_after
+    return client.get("api", "/api/email_logs", params=query)
+
+
+def iter_logs(client: Client, filters: dict[str, Any], *, limit: int | None = None,
+              all_pages: bool = False) -> Iterator[Any]:
+    """Entries newest first, page after page over `search_after` (streamed)."""
+    query: dict[str, Any] = {}
+    for key, value in filter_params(filters):
+        query.setdefault(key, [])
+        query[key].append(value)
+    return paginate(client, "api", "/api/email_logs", scheme="search_after", params=query,
+                    limit=limit, all_pages=all_pages, items_key="messages")
+
+
+def get(client: Client, message_id: str) -> dict[str, Any]:
+    return client.get("api", f"/api/email_logs/{message_id}")
+
+
+def download(client: Client, url: str) -> Iterator[bytes]:
+    """The bytes at a signed URL (raw_message_url). The token is sent only to the
+    API's own host: a signed storage URL needs none and must not see it."""
+    from urllib.parse import urlsplit
+
+    own = urlsplit(client.url("api", "/")).netloc
+    headers: dict[str, Any] = {"Accept": "*/*"}
+    if urlsplit(url).netloc != own:
+        headers["Authorization"] = None
+    response = client.request("GET", "api", url, raw=True, stream=True, headers=headers)
+    try:
+        yield from response.iter_content(CHUNK)
+    finally:
+        response.close()
