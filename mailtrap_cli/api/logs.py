@@ -10,6 +10,55 @@ from mailtrap_cli.api.client import Client
 from mailtrap_cli.api.pagination import paginate
 
 CHUNK = 64 * 1024
+STATUSES = ("delivered", "not_delivered", "enqueued", "opted_out")
+EVENTS = ("delivery", "open", "click", "bounce", "spam", "unsubscribe", "soft_bounce",
+          "reject", "suspension")
+STREAMS = ("transactional", "bulk")
+
+
+def build_filters(*, status: list[str] | None = None, to: str | None = None,
+                  sender: str | None = None, subject_contains: str | None = None,
+                  category: list[str] | None = None, since: str | None = None,
+                  until: str | None = None, events: list[str] | None = None,
+                  stream: str | None = None, domain_id: int | None = None
+                  ) -> dict[str, Any]:
+    """Readable filters -> the API's {field: {operator, value}} (times as ISO 8601).
+
+    An address with `@` inside matches exactly (case-insensitive); anything else
+    (`example.com`, `@example.com`, `alice`) is a part of the address.
+    ValueError for a status, event or stream the API does not know."""
+    for name, given, known in (("status", status, STATUSES), ("event", events, EVENTS)):
+        bad = [v for v in given or [] if v not in known]
+        if bad:
+            raise ValueError(f"unknown {name} {bad[0]!r}: use one of {', '.join(known)}")
+    if stream is not None and stream not in STREAMS:
+        raise ValueError(f"unknown stream {stream!r}: use transactional or bulk")
+    filters: dict[str, Any] = {}
+    if since:
+        filters["sent_after"] = since
+    if until:
+        filters["sent_before"] = until
+    for field, value in (("to", to), ("from", sender)):
+        if value:
+            exact = "@" in value and not value.startswith("@")
+            filters[field] = {"operator": "ci_equal" if exact else "ci_contain",
+                              "value": value}
+    if subject_contains:
+        filters["subject"] = {"operator": "ci_contain", "value": subject_contains}
+    if status:
+        filters["status"] = {"operator": "equal",
+                             "value": status[0] if len(status) == 1 else list(status)}
+    if category:
+        filters["category"] = {"operator": "equal",
+                               "value": category[0] if len(category) == 1 else list(category)}
+    if events:
+        filters["events"] = {"operator": "include_event",
+                             "value": events[0] if len(events) == 1 else list(events)}
+    if stream:
+        filters["sending_stream"] = {"operator": "equal", "value": stream}
+    if domain_id is not None:
+        filters["domain_id"] = {"operator": "equal", "value": int(domain_id)}
+    return filters
 
 
 def filter_params(filters: dict[str, Any]) -> list[tuple[str, Any]]:
