@@ -119,3 +119,22 @@ def download(client: Client, url: str) -> Iterator[bytes]:
         yield from response.iter_content(CHUNK)
     finally:
         response.close()
+
+
+def find_sent(client: Client, addresses: list[str], since: str, subject: str | None = None,
+              category: str | None = None) -> Iterator[Any]:
+    """Log entries to any of `addresses` sent at or after `since` (ISO 8601), with
+    that subject and category when given: every page (send batch --reconcile)."""
+    filters: dict[str, Any] = {"sent_after": since,
+                               "to": {"operator": "ci_equal", "value": list(addresses)}}
+    if subject:
+        filters["subject"] = {"operator": "ci_equal", "value": subject}
+    if category:
+        filters["category"] = {"operator": "equal", "value": category}
+    return iter_logs(client, filters, all_pages=True)
+
+
+def any_since(client: Client, since: str) -> bool:
+    """Whether the logs hold any message sent at or after `since` (one small page)."""
+    body = list_page(client, {"sent_after": since})
+    return bool(isinstance(body, dict) and body.get("messages"))

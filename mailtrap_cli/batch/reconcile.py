@@ -8,7 +8,7 @@ category when those are known. Then, per chunk:
 
 - every row found: sent (with the message ids from the logs);
 - no row found, and the logs are known to be complete past the chunk (they
-  hold a later message, or the chunk is older than SETTLE seconds): the
+  hold a message sent after the chunk gave up, or that was SETTLE seconds ago): the
   request never went out, and the rows are released so a rerun sends them;
 - some rows found, some not: the found ones are sent; the others stay unknown
   (the API may have refused them, or the logs may not show them yet);
@@ -38,6 +38,8 @@ LOOKUP_GROUP = 50       # addresses per email-log query (keeps the URL short)
 
 # (addresses, since ISO time, subject or None, category or None) -> log entries
 Lookup = Callable[[list[str], str, "str | None", "str | None"], Iterable[dict[str, Any]]]
+# ISO time -> whether the logs hold any message sent at or after it
+Newer = Callable[[str], bool]
 
 
 @dataclass
@@ -114,8 +116,9 @@ def addresses(item: dict[str, Any]) -> list[str]:
 
 def reconcile(journal_path: Path, resume: Resume, records: Iterable[Record],
               build: Callable[[dict[str, Any]], tuple[Any, str | None]],
-              base: dict[str, Any] | None, lookup: Lookup, writer: Journal | None, *,
-              now: datetime | None = None, settle: float = SETTLE) -> Report:
+              base: dict[str, Any] | None, lookup: Lookup, newer: Newer,
+              writer: Journal | None, *, now: datetime | None = None,
+              settle: float = SETTLE) -> Report:
     """Decide what can be decided; `writer` None is a dry run (nothing recorded)."""
     now = now or datetime.now(timezone.utc)
     times = chunk_times(journal_path)
@@ -144,28 +147,25 @@ def reconcile(journal_path: Path, resume: Resume, records: Iterable[Record],
         if not known:
             continue
         outcome = _settle(chunk, known, messages.get(chunk, (None, None)),
-                          times.get(chunk, (None, None)), lookup, writer, now, settle)
+                          times.get(chunk, (None, None)), lookup, newer, writer, now,
+                          settle)
         report.chunks.append(outcome)
     return report
 
 
 def _settle(chunk: int, rows: dict[int, list[str]], message: tuple[str | None, str | None],
-            times: tuple[str | None, str | None], lookup: Lookup, writer: Journal | None,
-            now: datetime, settle: float) -> ChunkOutcome:
+            times: tuple[str | None, str | None], lookup: Lookup, newer: Newer,
+            writer: Journal | None, now: datetime, settle: float) -> ChunkOutcome:
     started = _parse(times[0]) or _parse(times[1]) or now - timedelta(days=1)
     gave_up = _parse(times[1]) or started
     since = _iso(started - CLOCK_SKEW)
     subject, category = message
     everyone = sorted({a for found in rows.values() for a in found})
     pool: dict[str, list[dict[str, Any]]] = {}
-    latest: datetime | None = None
     for start in range(0, len(everyone), LOOKUP_GROUP):
         for entry in lookup(everyone[start:start + LOOKUP_GROUP], since, subject, category):
             to = str(entry.get("to") or "").strip().lower()
             pool.setdefault(to, []).append(entry)
-            sent_at = _parse(entry.get("sent_at"))
-            if sent_at and (latest is None or sent_at > latest):
-                latest = sent_at
     sent: list[tuple[int, list[str]]] = []
     missing: list[int] = []
     for row, wanted in sorted(rows.items()):
@@ -186,8 +186,9 @@ def _settle(chunk: int, rows: dict[int, list[str]], message: tuple[str | None, s
                           f"{len(sent)} of the same request are: the API may have refused "
                           "them, or the logs do not show them yet")
     else:
-        complete = (latest is not None and latest >= gave_up) or \
-            (now - gave_up).total_seconds() >= settle
+        # The journal keeps whole seconds: a message of the same second is not "later".
+        complete = (now - gave_up).total_seconds() >= settle or \
+            newer(_iso(gave_up + timedelta(seconds=1)))
         if complete:
             outcome.released = len(missing)
             outcome.reason = "no recipient is in the email logs: the request never went out"
