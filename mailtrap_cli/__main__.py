@@ -1,5 +1,5 @@
 """`python -m mailtrap_cli` runs the same entry point as the `mailtrap` script."""
 
-from mailtrap_cli.entry import main
+from mailtrap_cli.startup.entry import main
 
 main()

@@ -16,15 +16,16 @@ from typer.core import TyperGroup
 from mailtrap_cli import __version__
 from mailtrap_cli.options import MailtrapGroup
 
-# name -> (module, one-line summary). The summary is shown by `mailtrap --help`
-# and TAB completion without importing the module.
+# name -> (module, one-line summary): adding a group is one line here. The
+# summary is shown by `mailtrap --help` and TAB completion without importing
+# the module; the module (or package) has a Typer `app`.
 GROUPS: dict[str, tuple[str, str]] = {
     "auth": ("mailtrap_cli.commands.auth", "Log in, log out and inspect credentials."),
-    "config": ("mailtrap_cli.commands.config_cmd", "Read and change profiles and settings."),
+    "config": ("mailtrap_cli.commands.config", "Read and change profiles and settings."),
     "send": ("mailtrap_cli.commands.send", "Send email: one message, raw MIME or a batch."),
     "sandbox": ("mailtrap_cli.commands.sandbox",
                 "Testing sandbox: projects, sandboxes, messages, attachments."),
-    "api": ("mailtrap_cli.commands.api_cmd", "Make a raw request to any API endpoint."),
+    "api": ("mailtrap_cli.commands.api", "Make a raw request to any API endpoint."),
     "doctor": ("mailtrap_cli.commands.doctor", "Check config, token, hosts and clock."),
     "completion": ("mailtrap_cli.commands.completion", "Print a shell completion script."),
     "local": ("mailtrap_cli.commands.local", "Run the built-in Mailtrap-compatible server."),
@@ -44,7 +45,7 @@ class LazyRootGroup(MailtrapGroup):
         if entry is None:
             return None
         module = importlib.import_module(entry[0])
-        from mailtrap_cli.lazy_groups import build_command
+        from mailtrap_cli.startup.lazy_groups import build_command
 
         command = build_command(module.app)  # its own sub-groups built on first use
         command.name = cmd_name
@@ -55,7 +56,7 @@ class LazyRootGroup(MailtrapGroup):
 
     def shell_complete(self, ctx: Any, incomplete: str) -> list[Any]:
         # Top-level names complete from the table, without importing modules.
-        from typer._click.shell_completion import CompletionItem
+        from mailtrap_cli.startup.typer_compat import CompletionItem
 
         items = [CompletionItem(name, help=summary)
                  for name, (_, summary) in sorted(GROUPS.items())
@@ -102,28 +103,27 @@ def root(
 
 
 def build() -> Any:
-    return typer.main.get_command(app)
+    from mailtrap_cli.startup.typer_compat import get_command
+
+    return get_command(app)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI, map every error to its documented exit code."""
     from typer import Abort, Exit
-    from typer._click import exceptions as click_exc
 
     from mailtrap_cli.api.errors import ExitCode, MailtrapError
     from mailtrap_cli.context import State
+    from mailtrap_cli.startup.typer_compat import click_exceptions as click_exc
 
     command = build()
-    # TAB completion: answers and exits when _MAILTRAP_COMPLETE is set. Typer's
-    # shell classes (the protocol of the scripts `mailtrap completion` prints)
-    # replace click's only once registered, and add_completion=False skips that.
+    # TAB completion: answers and exits when _MAILTRAP_COMPLETE is set.
     import os
 
     if "_MAILTRAP_COMPLETE" in os.environ:
-        from typer._completion_classes import completion_init
+        from mailtrap_cli.startup.typer_compat import answer_completion
 
-        completion_init()
-        command._main_shell_completion({}, "mailtrap", "_MAILTRAP_COMPLETE")
+        answer_completion(command, "mailtrap", "_MAILTRAP_COMPLETE")
     state: State | None = None
     code = 0
     try:
@@ -131,10 +131,10 @@ def main(argv: list[str] | None = None) -> None:
             state = ctx.ensure_object(State)
             command.invoke(ctx)
     except MailtrapError as err:
+        # An API, network or input error is not a bug: no traceback, --debug or not
+        # (--debug has already shown the HTTP exchange).
         _report(state, err.message, err.hint)
         code = int(err.exit_code)
-        if state is not None and state.debug:
-            _print_traceback(state)
     except Exit as exc:
         code = exc.exit_code
     except click_exc.NoArgsIsHelpError as exc:
@@ -146,9 +146,13 @@ def main(argv: list[str] | None = None) -> None:
             hint = f"see `{exc.ctx.command_path} --help`"
         _report(state, exc.format_message(), hint)
         code = ExitCode.USAGE
-    except Abort:
-        _report(state, "aborted", None)
-        code = ExitCode.ABORTED
+    except Abort as exc:
+        if isinstance(exc.__context__, KeyboardInterrupt):  # Ctrl-C at typer's prompt
+            print("\ninterrupted", file=sys.stderr)
+            code = ExitCode.INTERRUPTED
+        else:
+            _report(state, "aborted", None)
+            code = ExitCode.ABORTED
     except click_exc.ClickException as exc:
         _report(state, exc.format_message(), None)
         code = exc.exit_code
@@ -200,10 +204,9 @@ def _print_traceback(state: Any) -> None:
 
 
 def _report(state: Any, message: str, hint: str | None) -> None:
-    if state is not None and state._out is not None:
+    if state is not None and state.has_out:
         state.out.error(message, hint)
         return
     from mailtrap_cli.output import Output
 
-    no_color = bool(state and state.no_color)
-    Output("json", no_color=no_color).error(message, hint)
+    Output("json", io=state.io if state is not None else None).error(message, hint)

@@ -14,19 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from mailtrap_cli.api.errors import AuthError, ConfigError, UsageError
+from mailtrap_cli.api.hosts import DEFAULT_HOSTS, HOSTS
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
-DEFAULT_HOSTS = {
-    "api": "https://mailtrap.io",
-    "send": "https://send.api.mailtrap.io",
-    "bulk": "https://bulk.api.mailtrap.io",
-    "sandbox": "https://sandbox.api.mailtrap.io",
-}
-HOSTS = tuple(DEFAULT_HOSTS)
 # The in-process transport answers this base URL without any server running
 # (see local/transport.py); `mailtrap local serve` shares the same database.
 LOCAL_INPROCESS_URL = "http://local.mailtrap.invalid"

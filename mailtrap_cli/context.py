@@ -1,30 +1,72 @@
-"""The one context object: settings, output and the API client, built lazily.
+"""The one context object: settings, streams, output and the API client, built lazily.
 
 The root callback and every leaf command's global options write into one
-State on the root click context; commands read it with `get_state(ctx)`.
-Tests build their own by running the real app with their own environment.
+State on the root click context (options.py, through typed setters); commands
+read it with `get_state(ctx)`. Tests build their own with `State(io=IO.test())`.
+
+The command kit lives here too: `perform` (a mutation: the dry run, the --yes
+rule, the success line and the answer in one place), `resolve_id` and
+`account_id` (ids from a flag, else the environment or the profile).
 """
 
 from __future__ import annotations
 
-import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from mailtrap_cli.api.errors import AbortedError
+from mailtrap_cli.io import IO
 
 
 @dataclass
 class State:
     profile: str | None = None
     output: str | None = None
-    quiet: bool = False
-    no_color: bool = False
-    debug: bool = False
     timeout: float | None = None
+    yes: bool = False
+    io: IO = field(default_factory=IO)
     _settings: Any = field(default=None, repr=False)
     _out: Any = field(default=None, repr=False)
     _client: Any = field(default=None, repr=False)
+
+    # -- what the global options set (options.py calls these) ---------------
+    @property
+    def quiet(self) -> bool:
+        return self.io.quiet
+
+    @property
+    def debug(self) -> bool:
+        return self.io.debug
+
+    @property
+    def no_color(self) -> bool:
+        return self.io.no_color
+
+    def set_profile(self, name: str) -> None:
+        self.profile = name
+
+    def set_output(self, mode: str) -> None:
+        self.output = mode
+
+    def set_quiet(self) -> None:
+        self.io.quiet = True
+
+    def set_no_color(self) -> None:
+        self.io.no_color = True
+
+    def set_debug(self) -> None:
+        self.io.debug = True
+
+    def set_timeout(self, seconds: float) -> None:
+        self.timeout = seconds
+
+    def set_yes(self) -> None:
+        self.yes = True
+
+    def use_settings(self, settings: Any) -> None:
+        """Settings resolved elsewhere (doctor reads the file itself), used from now on."""
+        self._settings = settings
 
     # -- lazily built pieces -----------------------------------------------
     @property
@@ -34,6 +76,10 @@ class State:
 
             self._settings = config.resolve(self.profile)
         return self._settings
+
+    @property
+    def has_out(self) -> bool:
+        return self._out is not None
 
     @property
     def out(self) -> Any:
@@ -54,7 +100,7 @@ class State:
                 from mailtrap_cli.api.errors import UsageError
 
                 raise UsageError(f"{source}: '{mode}' is not one of {', '.join(MODES)}")
-            self._out = Output(mode, quiet=self.quiet, no_color=self.no_color)
+            self._out = Output(mode, io=self.io)
         return self._out
 
     def client(self, *, need_token: bool = True) -> Any:
@@ -62,67 +108,121 @@ class State:
             self._client = self.make_client(need_token=need_token)
         return self._client
 
-    def make_client(self, *, need_token: bool = True, **overrides: Any) -> Any:
+    def make_client(self, *, need_token: bool = True, token: Any = ...,
+                    hosts: dict[str, str] | None = None, attempts: int | None = None,
+                    **overrides: Any) -> Any:
         """A new Client with this run's settings, owned (and closed) by the caller.
-        For threads: a requests.Session must not be shared between them."""
-        from mailtrap_cli.api.client import Client
+        For threads (a requests.Session must not be shared between them), and for a
+        token or hosts other than the profile's (`auth login` checks a new token)."""
+        from mailtrap_cli.api.client import Client, RetryPolicy
 
-        settings = self.settings
-        token = settings.require_token() if need_token else settings.token
+        if token is ...:
+            settings = self.settings
+            token = settings.require_token() if need_token else settings.token
+        hosts = hosts if hosts is not None else self.settings.hosts
         options: dict[str, Any] = {
             "timeout": self.timeout or 30.0,
-            "debug": self._debug_line if self.debug else None,
-            "on_retry": None if self.debug else self._retry_line,
+            "debug": self.io.debug_line if self.debug else None,
+            "on_retry": self.io.retry_line,
+            "adapters": _adapters(hosts),
         }
+        if attempts is not None:
+            retry = RetryPolicy.from_env()
+            retry.attempts = attempts
+            options["retry"] = retry
         options.update(overrides)
-        return Client(token, settings.hosts, **options)
-
-    def _debug_line(self, text: str) -> None:
-        print(text, file=sys.stderr, flush=True)
-
-    def _retry_line(self, text: str) -> None:
-        if not self.quiet:
-            print(f"retry: {text}", file=sys.stderr, flush=True)
+        return Client(token, hosts, **options)
 
     def close(self) -> None:
         if self._client is not None:
             self._client.close()
 
-    # -- shared behaviours -------------------------------------------------
-    def confirm(self, question: str, yes: bool) -> None:
-        """Ask on a TTY; require --yes otherwise. Declining exits 3."""
-        if yes:
+    # -- the command kit -----------------------------------------------------
+    def confirm(self, question: str, yes: bool | None = None) -> None:
+        """Ask on a terminal; require --yes otherwise. Declining exits 3; Ctrl-C 130."""
+        if self.yes if yes is None else yes:
             return
-        if not (sys.stdin.isatty() and sys.stderr.isatty()):
+        if not self.io.can_prompt:
             raise AbortedError(f"{question.rstrip('?')}: refused without --yes",
                                hint="pass --yes to confirm when not on a terminal")
-        import typer
-
-        if not typer.confirm(question, default=False, err=True):
+        if not self.io.confirm(question):
             raise AbortedError("aborted: not confirmed")
 
-    def dry_run(self, method: str, host: str, path: str, *, params: dict | None = None,
-                body: Any = None, headers: dict[str, str] | None = None) -> None:
-        """Print the request that would be sent (token redacted) and send nothing."""
+    def perform(self, call: Any, *, dry_run: bool = False, confirm: str | None = None,
+                done: str | Callable[[Any], str] | None = None, view: Any = None,
+                emit: bool = True, yes: bool | None = None) -> Any:
+        """Run one mutation the same way everywhere and return the API's answer.
+
+        - dry_run: print the request (token redacted), send nothing, return None;
+        - confirm: the question a destructive call asks on a terminal; off one,
+          --yes is required (exit 3 without it);
+        - done: the success line (or a function of the answer giving it);
+        - view / emit: the answer is printed with `view` unless emit=False.
+        """
+        if dry_run:
+            self.show_call(call)
+            return None
+        if confirm is not None:
+            self.confirm(confirm, yes)
+        result = call.send(self.client())
+        if done is not None:
+            self.out.success(done(result) if callable(done) else done)
+        if emit:
+            self.out.emit(result, view)
+        return result
+
+    def show_call(self, call: Any) -> None:
+        """--dry-run: the request that would be sent (token redacted); nothing is sent."""
         from urllib.parse import urlencode
 
         settings = self.settings
-        base = settings.hosts[host]
-        url = base + path
-        query = {k: v for k, v in (params or {}).items() if v is not None}
+        url = settings.hosts[call.host] + call.path
+        query = {k: v for k, v in (call.params or {}).items() if v is not None}
         if query:
             url += "?" + urlencode(query, doseq=True)
-        request: dict[str, Any] = {
-            "method": method.upper(),
-            "url": url,
-            "headers": {"Authorization": "Bearer ***", "Content-Type": "application/json",
-                        **{k: "***" if k.lower() in ("authorization", "api-token") else v
-                           for k, v in (headers or {}).items()}},
-        }
+        token = settings.token
+        headers = {"Authorization": "Bearer ***" if token else None,
+                   "Content-Type": "application/json",
+                   **{k: "***" if k.lower() in ("authorization", "api-token") else v
+                      for k, v in (call.headers or {}).items()}}
+        request: dict[str, Any] = {"method": call.method.upper(), "url": url,
+                                   "headers": headers}
+        body = call.shown_body()
         if body is not None:
             request["body"] = body
         self.out.emit(request)
-        self.out.info("dry run: nothing was sent")
+        if token:
+            self.out.info("dry run: nothing was sent")
+        else:
+            self.out.info(f"dry run: nothing was sent; profile '{settings.profile}' has no API "
+                          "token, so the real run would fail with exit 4 "
+                          "(`mailtrap auth login` or MAILTRAP_API_TOKEN)")
+
+    def dry_run(self, method: str, host: str, path: str, *, params: dict | None = None,
+                body: Any = None, headers: dict[str, str] | None = None) -> None:
+        """show_call for a request that is not a Call (kept for callers outside the kit)."""
+        from mailtrap_cli.api.calls import Call
+
+        self.show_call(Call(method, path, body, host=host, params=dict(params or {}),
+                            headers=dict(headers or {})))
+
+    def resolve_id(self, key: str, value: Any, flag: str) -> int:
+        return resolve_id(self, key, value, flag)
+
+    def account_id(self, value: int | None = None) -> int:
+        """--account, else MAILTRAP_ACCOUNT_ID, else the profile's account_id."""
+        return resolve_id(self, "account_id", value, "--account")
+
+
+def _adapters(hosts: dict[str, str]) -> dict[str, Any]:
+    """The built-in server's in-process transport, when a host points at it."""
+    from mailtrap_cli.config import LOCAL_INPROCESS_URL
+
+    if not any(url.startswith(LOCAL_INPROCESS_URL) for url in hosts.values()):
+        return {}
+    from mailtrap_cli.local.transport import InProcessAdapter
+
+    return {LOCAL_INPROCESS_URL: InProcessAdapter()}
 
 
 def get_state(ctx: Any) -> State:

@@ -14,37 +14,62 @@ import typer
 from typer.core import TyperCommand, TyperGroup, TyperOption
 
 from mailtrap_cli.context import State, get_state
+from mailtrap_cli.output import MODES
 
 GLOBAL_PANEL = "Global options"
-OUTPUT_CHOICES = ("auto", "table", "json", "jsonl", "tsv")
+OUTPUT_CHOICES = MODES
 
 
-def _store(ctx: Any, param: Any, value: Any) -> Any:
-    if value is None or value is False:
-        return value
-    state = get_state(ctx)
-    setattr(state, param.name, value)
+# Each global option has its own callback calling one typed setter of the State.
+def _set_profile(ctx: Any, param: Any, value: str | None) -> str | None:
+    if value is not None:
+        if not value.strip():
+            raise typer.BadParameter("empty profile name")
+        get_state(ctx).set_profile(value)
     return value
 
 
-def _check_output(ctx: Any, param: Any, value: Any) -> Any:
-    if value is not None and value not in OUTPUT_CHOICES:
-        raise typer.BadParameter(f"'{value}' is not one of {', '.join(OUTPUT_CHOICES)}")
-    return _store(ctx, param, value)
+def _set_output(ctx: Any, param: Any, value: str | None) -> str | None:
+    if value is not None:
+        if value not in OUTPUT_CHOICES:
+            raise typer.BadParameter(f"'{value}' is not one of {', '.join(OUTPUT_CHOICES)}")
+        get_state(ctx).set_output(value)
+    return value
 
 
-def _check_profile(ctx: Any, param: Any, value: Any) -> Any:
-    if value is not None and not value.strip():
-        raise typer.BadParameter("empty profile name")
-    return _store(ctx, param, value)
+def _set_quiet(ctx: Any, param: Any, value: bool) -> bool:
+    if value:
+        get_state(ctx).set_quiet()
+    return value
 
 
-def _check_timeout(ctx: Any, param: Any, value: Any) -> Any:
+def _set_no_color(ctx: Any, param: Any, value: bool) -> bool:
+    if value:
+        get_state(ctx).set_no_color()
+    return value
+
+
+def _set_debug(ctx: Any, param: Any, value: bool) -> bool:
+    if value:
+        get_state(ctx).set_debug()
+    return value
+
+
+def _set_timeout(ctx: Any, param: Any, value: float | None) -> float | None:
     import math
 
-    if value is not None and not (math.isfinite(value) and 0 < value <= 86400):
-        raise typer.BadParameter(f"{value:g} is not a number of seconds above 0 (at most 86400)")
-    return _store(ctx, param, value)
+    if value is not None:
+        if not (math.isfinite(value) and 0 < value <= 86400):
+            raise typer.BadParameter(
+                f"{value:g} is not a number of seconds above 0 (at most 86400)")
+        get_state(ctx).set_timeout(value)
+    return value
+
+
+def _set_yes(ctx: Any, param: Any, value: bool) -> bool:
+    if value:
+        get_state(ctx).set_yes()
+    return value
 
 
 def _complete_output(ctx: Any, args: Any, incomplete: str) -> list[str]:
@@ -67,22 +92,22 @@ def global_params() -> list[Any]:
     common = {"expose_value": False, "rich_help_panel": GLOBAL_PANEL}
     return [
         TyperOption(param_decls=["--profile", "-p", "profile"], type=str, default=None,
-                    callback=_check_profile, metavar="NAME", autocompletion=complete_profile,
+                    callback=_set_profile, metavar="NAME", autocompletion=complete_profile,
                     help="Profile to use (env MAILTRAP_PROFILE; `local` = built-in server).",
                     **common),
         TyperOption(param_decls=["--output", "-o", "output"], type=str, default=None,
-                    callback=_check_output, metavar="FORMAT", autocompletion=_complete_output,
+                    callback=_set_output, metavar="FORMAT", autocompletion=_complete_output,
                     help="auto|table|json|jsonl|tsv (env MAILTRAP_OUTPUT). auto: table on a "
                     "terminal, JSON when piped.", **common),
         TyperOption(param_decls=["--quiet", "-q", "quiet"], is_flag=True, default=False,
-                    callback=_store, help="No hints or progress on stderr.", **common),
+                    callback=_set_quiet, help="No hints or progress on stderr.", **common),
         TyperOption(param_decls=["--no-color", "no_color"], is_flag=True, default=False,
-                    callback=_store, help="No colour (also NO_COLOR).", **common),
+                    callback=_set_no_color, help="No colour (also NO_COLOR).", **common),
         TyperOption(param_decls=["--debug", "debug"], is_flag=True, default=False,
-                    callback=_store, help="Log HTTP requests to stderr (token redacted).",
+                    callback=_set_debug, help="Log HTTP requests to stderr (token redacted).",
                     **common),
         TyperOption(param_decls=["--timeout", "timeout"], type=float, default=None,
-                    callback=_check_timeout, metavar="SECONDS",
+                    callback=_set_timeout, metavar="SECONDS",
                     help="HTTP read timeout in seconds (default 30).", **common),
     ]
 
@@ -119,20 +144,19 @@ class MailtrapGroup(TyperGroup):
         return list(self.commands)
 
     def shell_complete(self, ctx: Any, incomplete: str) -> list[Any]:
-        from mailtrap_cli.lazy_groups import LazyCommands
+        from mailtrap_cli.startup.lazy_groups import LazyCommands
 
         if not isinstance(self.commands, LazyCommands):
             return super().shell_complete(ctx, incomplete)
-        from typer._click.core import Command
-        from typer._click.shell_completion import CompletionItem
+        from mailtrap_cli.startup.typer_compat import ClickCommand, CompletionItem
 
         items = [CompletionItem(name, help=summary)
                  for name, summary in self.commands.summaries() if name.startswith(incomplete)]
-        items.extend(Command.shell_complete(self, ctx, incomplete))
+        items.extend(ClickCommand.shell_complete(self, ctx, incomplete))
         return items
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
-        from mailtrap_cli.lazy_groups import LazyCommands
+        from mailtrap_cli.startup.lazy_groups import LazyCommands
 
         if not isinstance(self.commands, LazyCommands):
             return super().format_commands(ctx, formatter)
@@ -152,7 +176,8 @@ class Typer(typer.Typer):
     """typer.Typer whose commands and groups accept the global options."""
 
     def __init__(self, *args: Any, leaf: bool = False, **kwargs: Any) -> None:
-        """`leaf=True` for a top-level command with no subcommands (`api`, `doctor`)."""
+        """`leaf=True` for an app whose one command stands alone (`api`, `doctor`) or
+        joins its parent group (`app.add_typer(smtp_test.app)`: `sandbox smtp-test`)."""
         kwargs.setdefault("cls", MailtrapGroup)
         kwargs.setdefault("no_args_is_help", True)
         kwargs.setdefault("rich_markup_mode", None)
@@ -172,7 +197,9 @@ class Typer(typer.Typer):
 LimitOpt = Annotated[int | None, typer.Option("--limit", "-L", min=1, metavar="N",
                                               help="Return at most N items.")]
 AllOpt = Annotated[bool, typer.Option("--all", help="Fetch every page.")]
-YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+# --yes is also recorded on the State, so state.perform(confirm=...) sees it.
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", callback=_set_yes,
+                                      help="Do not ask for confirmation.")]
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Print the request and send nothing.")]
 SandboxOpt = Annotated[int | None, typer.Option(
     "--sandbox", metavar="ID",
@@ -182,6 +209,26 @@ AccountOpt = Annotated[int | None, typer.Option(
     help="Account id (default: the profile's account_id / MAILTRAP_ACCOUNT_ID).")]
 ProjectOpt = Annotated[int | None, typer.Option("--project", metavar="ID", help="Project id.")]
 
+
+def id_arg(metavar: str, help: str, *, default_from: str | None = None) -> Any:
+    """A positional id (`templates get 7`): a whole number from 1.
+
+    With `default_from` (a setting such as "sandbox_id") the argument may be
+    left out and the profile/environment value is used: declare the parameter
+    `= None` and resolve it with `state.resolve_id(default_from, value, ...)`.
+
+        TemplateArg = id_arg("TEMPLATE_ID", "Template id.")
+        def get(ctx: typer.Context, template_id: TemplateArg) -> None: ...
+    """
+    if default_from is None:
+        return Annotated[int, typer.Argument(metavar=metavar, min=1, help=help)]
+    setting = default_from
+    return Annotated[int | None, typer.Argument(
+        metavar=f"[{metavar}]", min=1, show_default=False,
+        help=f"{help.rstrip('.')} (default: the profile's {setting} / "
+        f"MAILTRAP_{setting.upper()}).")]
+
+
 __all__ = ["State", "get_state", "Typer", "MailtrapCommand", "MailtrapGroup",
-           "LimitOpt", "AllOpt", "YesOpt", "DryRunOpt", "SandboxOpt", "AccountOpt",
-           "ProjectOpt", "global_params"]
+           "OwnTimeoutCommand", "LimitOpt", "AllOpt", "YesOpt", "DryRunOpt", "SandboxOpt",
+           "AccountOpt", "ProjectOpt", "global_params", "id_arg"]

@@ -4,18 +4,63 @@ Data goes to stdout as a rich table (TTY), JSON, JSONL or TSV; everything
 human (hints, progress, warnings, errors) goes to stderr. JSON is written
 with json.dumps, never through rich markup, and is the API's objects whole.
 rich is imported only when a table or a progress bar is actually drawn.
+
+A command hands `emit` its data and a `View` that says how the data reads as
+a table: which columns, how one item becomes a row, what is masked. The mode
+(table, JSON, JSONL, TSV) is decided here; no command branches on it.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import sys
-from collections.abc import Iterable, Iterator, Sequence
-from typing import IO, Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from itertools import chain
+from typing import IO as Stream
+from typing import Any
+
+from mailtrap_cli.io import IO
 
 MODES = ("auto", "table", "json", "jsonl", "tsv")
+JSON_MODES = ("json", "jsonl")
 Column = str | tuple[str, str]
+
+
+@dataclass(frozen=True)
+class Part:
+    """One table of a view drawn as several (`messages analyze`), or a note when
+    `data` is a string (said on stderr as a success line)."""
+
+    data: Any
+    view: View | None = None
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class View:
+    """How data reads for a person; JSON and JSONL always get the data whole.
+
+    - `columns`: (key, header) pairs, or keys, for tables and TSV; `a.b` reaches
+      into nested objects. None: every scalar field of the first item.
+    - `row`: one item -> the row a table or TSV shows (computed columns).
+    - `mask`: changes the data in place for every mode (passwords); returns True
+      when it hid something, and `masked` is then said on stderr.
+    - `flat`: the whole answer -> what a table or TSV shows instead (a report's
+      rules list, a headers object's inner dict).
+    - `table`: the whole answer -> Parts, for a table drawn as several (TSV
+      still uses `flat`).
+    """
+
+    columns: Sequence[Column] | None = None
+    row: Callable[[Any], Any] | None = None
+    mask: Callable[[Any], bool] | None = None
+    masked: str | None = None
+    flat: Callable[[Any], Any] | None = None
+    table: Callable[[Any], Iterable[Part | str]] | None = None
+
+
+PLAIN = View()
 
 
 def dumps(value: Any, *, indent: int | None = 2) -> str:
@@ -59,32 +104,56 @@ def _norm_columns(columns: Sequence[Column] | None, first: Any) -> list[tuple[st
     return [(c, c) if isinstance(c, str) else (c[0], c[1]) for c in columns]
 
 
+def primed(items: Iterable[Any]) -> Iterator[Any]:
+    """The first item fetched before anything is printed, so an error on the
+    first page (a missing sandbox) leaves stdout empty instead of a dangling
+    JSON `[`; the rest stays lazy (--all streams in constant memory)."""
+    iterator = iter(items)
+    first = next(iterator, _END)
+    return iter(()) if first is _END else chain([first], iterator)
+
+
+_END = object()
+
+
 class Output:
     def __init__(self, mode: str = "auto", *, quiet: bool = False, no_color: bool = False,
-                 stdout: IO[str] | None = None, stderr: IO[str] | None = None) -> None:
-        self.stdout = stdout or sys.stdout
-        self.stderr = stderr or sys.stderr
-        self.quiet = quiet
-        self.no_color = no_color or bool(os.environ.get("NO_COLOR"))
+                 stdout: Stream[str] | None = None, stderr: Stream[str] | None = None,
+                 io: IO | None = None) -> None:
+        if io is None:
+            io = IO(quiet=quiet, no_color=no_color)
+            if stdout is not None:
+                io.stdout = stdout
+            if stderr is not None:
+                io.stderr = stderr
+        self.io = io
         self.requested = mode
         self.mode = self._resolve(mode)
 
     # -- environment -----------------------------------------------------
-    def _isatty(self, stream: IO[str]) -> bool:
-        if os.environ.get("MAILTRAP_FORCE_TTY") == "1":
-            return True
-        try:
-            return stream.isatty()
-        except (AttributeError, ValueError):
-            return False
+    @property
+    def stdout(self) -> Stream[str]:
+        return self.io.stdout
+
+    @property
+    def stderr(self) -> Stream[str]:
+        return self.io.stderr
+
+    @property
+    def quiet(self) -> bool:
+        return self.io.quiet
+
+    @property
+    def no_color(self) -> bool:
+        return self.io.no_color or bool(os.environ.get("NO_COLOR"))
 
     @property
     def stdout_tty(self) -> bool:
-        return self._isatty(self.stdout)
+        return self.io.stdout_tty
 
     @property
     def stderr_tty(self) -> bool:
-        return self._isatty(self.stderr)
+        return self.io.stderr_tty
 
     def _resolve(self, mode: str) -> str:
         if mode == "auto":
@@ -116,10 +185,11 @@ class Output:
     def console(self, *, stderr: bool = True) -> Any:
         from rich.console import Console
 
+        no_color = self.no_color
         # no_color alone keeps bold and other non-colour styles: no escapes at all.
-        extra: dict[str, Any] = {"color_system": None} if self.no_color else {}
+        extra: dict[str, Any] = {"color_system": None} if no_color else {}
         return Console(file=self.stderr if stderr else self.stdout,
-                       no_color=self.no_color, force_terminal=None,
+                       no_color=no_color, force_terminal=None,
                        highlight=False, soft_wrap=False, **extra)
 
     def progress(self, *columns: Any, transient: bool = False) -> Any:
@@ -131,19 +201,56 @@ class Output:
         return Progress(*columns, console=self.console(), transient=transient)
 
     # -- data side: stdout ------------------------------------------------
-    def emit(self, data: Any, *, columns: Sequence[Column] | None = None,
-             title: str | None = None) -> None:
+    def emit(self, data: Any, view: View | None = None, *,
+             columns: Sequence[Column] | None = None, title: str | None = None) -> None:
         """Render data: a dict (one object), a list or iterator (many), or a scalar."""
+        view = view or (View(columns=columns) if columns else PLAIN)
+        if isinstance(data, Iterator):
+            data = primed(data)
+        if view.mask is not None and data is not None:
+            data = _masking(data, view) if isinstance(data, Iterator) else \
+                self._mask_now(data, view)
+        if self.mode in JSON_MODES or data is None:
+            self._emit_data(data, None, title)
+            return
+        if self.mode == "table" and view.table is not None:
+            for part in view.table(data):
+                if isinstance(part, str):
+                    self.success(part)
+                else:
+                    self._emit_data(part.data, part.view or PLAIN, part.title)
+            return
+        if view.flat is not None:
+            data = view.flat(data)
+        self._emit_data(data, view, title)
+
+    def _mask_now(self, data: Any, view: View) -> Any:
+        if view.mask(data) and view.masked:  # type: ignore[misc]
+            self.info(view.masked)
+        return data
+
+    def _emit_data(self, data: Any, view: View | None, title: str | None) -> None:
+        view = view or PLAIN
         if isinstance(data, dict):
-            self._emit_one(data)
+            self._emit_one(view.row(data) if view.row else data)
         elif isinstance(data, (list, tuple, Iterator)):
-            self._emit_many(data, columns, title)
+            rows = (view.row(item) for item in data) if view.row and self.mode not in \
+                JSON_MODES else data
+            self._emit_many(rows, view.columns, title)
         elif data is None:
             return
-        elif self.mode in ("json", "jsonl"):
+        elif self.mode in JSON_MODES:
             self._write(dumps(data, indent=None) + "\n")  # a scalar is still JSON
         else:
             self._write(cell(data) + "\n")
+
+    def lines(self, values: Sequence[str]) -> None:
+        """Values a script reads one per line (`wait --extract`); a JSON list when
+        JSON or JSONL was asked for by name."""
+        if self.requested in JSON_MODES:
+            self._emit_many(values, None, None)
+        else:
+            self.text("\n".join(values))
 
     def text(self, value: str) -> None:
         """Plain text data (a body, a token) to stdout, as it is."""
@@ -193,6 +300,10 @@ class Output:
                     cols = _norm_columns(columns, item)
                     self._write("\t".join(h for _, h in cols) + "\n")
                 self._write("\t".join(_tsv(cell(pluck(item, k))) for k, _ in cols) + "\n")
+            if cols is None and columns:
+                # An empty list still has its header row: `cut`, `awk` and
+                # spreadsheets see the same columns either way.
+                self._write("\t".join(h for _, h in _norm_columns(columns, None)) + "\n")
         else:
             self._table(list(items), columns, title)
 
@@ -220,6 +331,12 @@ class Output:
         for key, value in obj.items():
             table.add_row(_markup_safe(str(key)), _markup_safe(cell(value)))
         self.console(stderr=False).print(table)
+
+
+def _masking(items: Iterator[Any], view: View) -> Iterator[Any]:
+    for item in items:
+        view.mask(item)  # type: ignore[misc]
+        yield item
 
 
 def _indent(text: str) -> str:

@@ -1,4 +1,4 @@
-"""Write completions/ and mailtrap_cli/completion_tree.json from the code:
+"""Write completions/ and mailtrap_cli/startup/completion_tree.json from the code:
 `python scripts/gen_completions.py`.
 
 The tree is what TAB completion of subcommand names answers from without
@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from mailtrap_cli.commands.completion import FILES, script
-from mailtrap_cli.completion_tree import TREE_PATH, tree_text
+from mailtrap_cli.startup.completion_tree import TREE_PATH, tree_text
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -14,9 +14,9 @@ import sys
 import pytest
 from typer._click.shell_completion import split_arg_string
 
-from mailtrap_cli import fast_complete
-from mailtrap_cli.completion_tree import TREE_PATH, tree_text
-from mailtrap_cli.fast_complete import answer, split_words
+from mailtrap_cli.startup import fast_complete
+from mailtrap_cli.startup.completion_tree import TREE_PATH, tree_text
+from mailtrap_cli.startup.fast_complete import answer, split_words
 
 GROUPS = json.loads(TREE_PATH.read_text(encoding="utf-8"))["groups"]
 SHELLS = ("bash", "zsh", "fish get-args", "fish is-args")
@@ -51,7 +51,7 @@ def wide(monkeypatch):
 
 def test_committed_tree_matches_the_code():
     assert TREE_PATH.read_text(encoding="utf-8") == tree_text(), (
-        "mailtrap_cli/completion_tree.json is stale: run python scripts/gen_completions.py")
+        "mailtrap_cli/startup/completion_tree.json is stale: run python scripts/gen_completions.py")
 
 
 def test_tree_covers_the_groups():
@@ -86,7 +86,7 @@ def test_entry_point_answers_without_typer(shell):
     assert fast.returncode == 0
     modules = {line.rsplit("|", 1)[1].strip() for line in fast.stderr.decode().splitlines()
                if line.startswith("import time:")}
-    assert "mailtrap_cli.fast_complete" in modules
+    assert "mailtrap_cli.startup.fast_complete" in modules
     assert not [m for m in modules if m.split(".")[0] in ("typer", "click", "rich")]
 
 

@@ -49,3 +49,12 @@ def test_every_help_renders(cli_raw, path):
     assert result.code == 0, result
     assert result.stdout.startswith("Usage: mailtrap " + " ".join(path))
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("path,cmd", LEAVES, ids=[" ".join(p) for p, _ in LEAVES])
+def test_every_command_shows_an_example(path, cmd):
+    """An `Examples:` block with at least one `mailtrap <this command>` line."""
+    text = cmd.help or ""
+    assert "Examples:" in text, f"`mailtrap {' '.join(path)} --help` has no examples"
+    examples = text.split("Examples:", 1)[1]
+    assert "mailtrap " + " ".join(path) in examples or " ".join(path) in examples, examples

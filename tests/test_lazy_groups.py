@@ -10,7 +10,7 @@ import typer.main
 from typer._click import Context
 
 from mailtrap_cli.app import GROUPS
-from mailtrap_cli.lazy_groups import LazyCommands, build_command
+from mailtrap_cli.startup.lazy_groups import LazyCommands, build_command
 
 
 def walk(command, path: list[str], out: dict[str, str]) -> dict[str, str]:

@@ -104,9 +104,7 @@ def _sandbox_messages(total: int):
 
 
 def _api_pages(client: FakeClient, params: dict[str, Any] | None = None) -> list[Any]:
-    from mailtrap_cli.commands.api_cmd import _pages
-
-    return list(_pages(client, "api", "/x", params or {}))
+    return list(paginate(client, "api", "/x", scheme="auto", params=params or {}))
 
 
 def test_api_paginate_follows_suppressions_last_id():

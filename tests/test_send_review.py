@@ -192,7 +192,7 @@ def test_batch_chunks_stay_under_the_byte_limit_with_non_ascii_rows(cli, server,
     # The body goes out as ASCII-escaped JSON (é is 6 bytes there, 2 in the file): a
     # chunk cut by the file's byte count could exceed the API's 50 MB and be refused
     # whole (413). Scaled down: a 100 kB limit on both sides.
-    from mailtrap_cli.commands import send_batch_run
+    from mailtrap_cli.commands.send import batch_run as send_batch_run
     from mailtrap_cli.local import routes_sending
 
     monkeypatch.setattr(send_batch_run, "MAX_BATCH_BYTES", 100_000)

@@ -18,12 +18,10 @@ from __future__ import annotations
 import contextlib
 import json as jsonlib
 import os
-import platform
-import random
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 from mailtrap_cli import __version__
@@ -39,7 +37,9 @@ from mailtrap_cli.api.errors import (
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
-USER_AGENT = f"mailtrap-cli/{__version__} python/{platform.python_version()}"
+# (platform, random and email.utils are imported where used: command modules import
+# api/ at start-up, and `--help` should not pay for them.)
+USER_AGENT = f"mailtrap-cli/{__version__} python/{'.'.join(map(str, sys.version_info[:3]))}"
 
 
 @dataclass
@@ -73,6 +73,8 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
     except ValueError:
         pass
     try:
+        from email.utils import parsedate_to_datetime
+
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
@@ -92,7 +94,10 @@ class Client:
     def __init__(self, token: str | None, hosts: dict[str, str], *, timeout: float = 30.0,
                  connect_timeout: float = 10.0, debug: Callable[[str], None] | None = None,
                  retry: RetryPolicy | None = None, sleep: Callable[[float], None] = time.sleep,
-                 on_retry: Callable[[str], None] | None = None) -> None:
+                 on_retry: Callable[[str], None] | None = None,
+                 adapters: dict[str, Any] | None = None) -> None:
+        """`adapters`: URL prefix -> requests transport adapter (the caller mounts the
+        built-in server's in-process one; the client knows nothing about it)."""
         import requests
 
         if token:
@@ -122,15 +127,8 @@ class Client:
         self.session.headers["Accept"] = "application/json"
         if token:
             self.session.headers["Authorization"] = f"Bearer {token}"
-        self._mount_local_transport()
-
-    def _mount_local_transport(self) -> None:
-        from mailtrap_cli.config import LOCAL_INPROCESS_URL
-
-        if any(url.startswith(LOCAL_INPROCESS_URL) for url in self.hosts.values()):
-            from mailtrap_cli.local.transport import InProcessAdapter
-
-            self.session.mount(LOCAL_INPROCESS_URL, InProcessAdapter())
+        for prefix, adapter in (adapters or {}).items():
+            self.session.mount(prefix, adapter)
 
     def close(self) -> None:
         self.session.close()
@@ -277,6 +275,8 @@ class Client:
             delay = hinted
         else:
             cap = min(self.retry.max_sleep, self.retry.backoff * (2 ** (attempt - 1)))
+            import random
+
             delay = random.uniform(cap / 2, cap)  # jitter, never zero growth
         if delay > self.retry.max_sleep or waited + delay > self.retry.max_total:
             return None

@@ -5,6 +5,8 @@
 - "search_after": ?search_after=<next_page_cursor>, {data, next_page_cursor}
 - "token":        ?token=<pagination.next_token>&per_page=N, {data, pagination}
 - "body_last_id": ?last_id=<body.last_id>, {data, last_id}; null at the end
+- "auto":         whichever of the above each answer shows (`mailtrap api --paginate`,
+                  which does not know the endpoint): see `follow`
 
 `limit` caps the items yielded; `all_pages=False` stops after the first page
 (unless `limit` asks for more). Items are yielded as they arrive, so JSONL
@@ -13,6 +15,7 @@ output streams in constant memory.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -46,6 +49,9 @@ def paginate(client: Client, host: str, path: str, *, scheme: str,
              all_pages: bool = False, page_size: int | None = None,
              items_key: str | None = None, id_key: str = "id",
              per_page: int | None = None) -> Iterator[Any]:
+    if scheme == "auto":
+        yield from _limited(follow(client, host, path, params or {}), limit)
+        return
     params = dict(params or {})
     if scheme == "token" and per_page:
         params["per_page"] = per_page
@@ -107,3 +113,63 @@ def paginate(client: Client, host: str, path: str, *, scheme: str,
                 return
         else:
             raise ValueError(f"unknown pagination scheme {scheme!r}")
+
+
+def _limited(items: Iterator[Any], limit: int | None) -> Iterator[Any]:
+    for count, item in enumerate(items):
+        if limit is not None and count >= limit:
+            return
+        yield item
+
+
+def follow(client: Client, host: str, path: str, params: dict[str, Any]) -> Iterator[Any]:
+    """Every page of an endpoint whose scheme is not known, read from its answers: a
+    bare array by `last_id` of its last item (sandbox messages, suppressions) or
+    by `page` when one was given or items have no id; an object by
+    `next_page_cursor` (email logs), `pagination.next_token` (campaigns) or a body
+    `last_id` (inbound, tracking opt-outs); any other answer is yielded whole, once.
+    A page seen before ends it (an endpoint that ignores the cursor)."""
+    params = dict(params)
+    by_page = "page" in params
+    try:
+        page = int(params.get("page") or 1)
+    except (TypeError, ValueError):
+        page = 1
+    seen: set[str] = set()
+    while True:
+        body = client.get(host, path, params=params)
+        if isinstance(body, list):
+            items = body
+        elif isinstance(body, dict):
+            items = next((body[k] for k in ("data", "messages") if isinstance(body.get(k), list)),
+                         None)
+            if items is None:
+                yield body
+                return
+        else:
+            yield body
+            return
+        if not items:
+            return
+        mark = json.dumps([items[0], items[-1]], sort_keys=True, default=str)
+        if mark in seen:
+            return
+        seen.add(mark)
+        yield from items
+        if isinstance(body, list):
+            last = items[-1]
+            if not by_page and isinstance(last, dict) and last.get("id") is not None:
+                params["last_id"] = last["id"]
+            else:
+                page += 1
+                params["page"] = page
+            continue
+        pagination = body.get("pagination") if isinstance(body.get("pagination"), dict) else {}
+        if body.get("next_page_cursor"):
+            params["search_after"] = body["next_page_cursor"]
+        elif pagination.get("next_token"):
+            params["token"] = pagination["next_token"]
+        elif body.get("last_id") is not None:
+            params["last_id"] = body["last_id"]
+        else:
+            return

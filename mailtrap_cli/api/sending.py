@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from mailtrap_cli.api.calls import Call
 from mailtrap_cli.api.client import Client
 
-STREAMS = ("transactional", "bulk")
+STREAMS = ("transactional", "bulk")   # the sending streams, named once
 
 
 def target(stream: str = "transactional", sandbox_id: int | None = None) -> tuple[str, str]:
@@ -18,15 +19,28 @@ def target(stream: str = "transactional", sandbox_id: int | None = None) -> tupl
     return ("bulk" if stream == "bulk" else "send"), ""
 
 
+def send_call(payload: dict[str, Any], *, stream: str = "transactional",
+              sandbox_id: int | None = None, preview: Any = None) -> Call:
+    """One message, as a Call (`--dry-run` prints it; `preview` is the body shown).
+    Not retried after a timeout or 5xx: the API has no idempotency key."""
+    host, suffix = target(stream, sandbox_id)
+    return Call("POST", "/api/send" + suffix, payload, host=host, preview=preview)
+
+
 def send(client: Client, payload: dict[str, Any], *, stream: str = "transactional",
          sandbox_id: int | None = None) -> dict[str, Any]:
-    """One message. Not retried after a timeout or 5xx: the API has no idempotency key."""
+    """One message, sent now."""
+    return send_call(payload, stream=stream, sandbox_id=sandbox_id).send(client)
+
+
+def batch_call(payload: dict[str, Any], *, stream: str = "transactional",
+               sandbox_id: int | None = None) -> Call:
+    """Up to 500 messages: {"base": {...}, "requests": [...]}; answers per message."""
     host, suffix = target(stream, sandbox_id)
-    return client.post(host, "/api/send" + suffix, json=payload)
+    return Call("POST", "/api/batch" + suffix, payload, host=host)
 
 
 def batch(client: Client, payload: dict[str, Any], *, stream: str = "transactional",
           sandbox_id: int | None = None) -> dict[str, Any]:
-    """Up to 500 messages: {"base": {...}, "requests": [...]}; answers per message."""
-    host, suffix = target(stream, sandbox_id)
-    return client.post(host, "/api/batch" + suffix, json=payload)
+    """One batch request, sent now."""
+    return batch_call(payload, stream=stream, sandbox_id=sandbox_id).send(client)

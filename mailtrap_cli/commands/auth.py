@@ -7,14 +7,16 @@ history): a hidden prompt on a terminal, or stdin with `--with-token`.
 from __future__ import annotations
 
 import os
-import sys
 from typing import Annotated, Any
 
 import typer
 
 from mailtrap_cli import config
 from mailtrap_cli.api.errors import AuthError, MailtrapError, NetworkError, UsageError
-from mailtrap_cli.commands.profiles import (
+from mailtrap_cli.context import get_state
+from mailtrap_cli.options import Typer
+from mailtrap_cli.output import View
+from mailtrap_cli.profiles import (
     LOGIN_HINT,
     Probe,
     account_ids,
@@ -24,26 +26,30 @@ from mailtrap_cli.commands.profiles import (
     settings_for,
     target_profile,
 )
-from mailtrap_cli.context import get_state
-from mailtrap_cli.options import Typer
 
 app = Typer(help="Log in, log out and inspect credentials.")
 
-STATUS_COLUMNS = [("profile", "PROFILE"), ("active", "ACTIVE"), ("token", "TOKEN"),
-                  ("token_source", "SOURCE"), ("status", "STATUS"),
-                  ("accounts_text", "ACCOUNTS")]
+
+def _status_table_row(row: dict[str, Any]) -> dict[str, Any]:
+    accounts = ", ".join(f"{a.get('name')} ({a.get('id')})" for a in row["accounts"])
+    return {**row, "accounts_text": accounts or row["detail"]}
 
 
-def _read_token(with_token: bool) -> str:
+STATUS = View(columns=[("profile", "PROFILE"), ("active", "ACTIVE"), ("token", "TOKEN"),
+                       ("token_source", "SOURCE"), ("status", "STATUS"),
+                       ("accounts_text", "ACCOUNTS")], row=_status_table_row)
+
+
+def _read_token(io: Any, with_token: bool) -> str:
     if with_token:
-        words = sys.stdin.read().split()
+        words = io.read_text("-", "--with-token").split()
         if not words:
             raise UsageError("--with-token: no token on stdin",
                              hint="`mailtrap auth login --with-token < token.txt`")
         if len(words) > 1:
             raise UsageError(f"--with-token: expected one token on stdin, got {len(words)} words")
         return words[0]
-    if not sys.stdin.isatty():
+    if not io.stdin_tty:
         raise UsageError("no terminal to ask for the token",
                          hint="pipe it in: `mailtrap auth login --with-token < token.txt`")
     token = typer.prompt("API token (input hidden)", hide_input=True, err=True).strip()
@@ -101,7 +107,7 @@ def login(
     if name == config.LOCAL_PROFILE:
         out.success("the local profile needs no login: the built-in server accepts any token")
         return
-    token = _read_token(with_token)
+    token = _read_token(state.io, with_token)
     settings = settings_for(name, data)
     probe = probe_token(state, token, settings.hosts)
     if not probe.ok:
@@ -236,14 +242,7 @@ def status(ctx: typer.Context) -> None:
         rows.append(row)
         if row["active"]:
             failure = _active_failure(row, probe)
-    out = state.out
-    if out.mode == "table":
-        for row in rows:
-            row["accounts_text"] = ", ".join(f"{a.get('name')} ({a.get('id')})"
-                                             for a in row["accounts"]) or row["detail"]
-        out.emit(rows, columns=STATUS_COLUMNS)
-    else:
-        out.emit(rows)
+    state.out.emit(rows, STATUS)
     if failure is not None:
         raise failure
 

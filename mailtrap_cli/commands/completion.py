@@ -5,7 +5,7 @@ _MAILTRAP_COMPLETE set (Typer's protocol: complete_bash, complete_zsh,
 complete_fish) and the program answers from its live command tree, so they
 need regenerating only when the protocol changes, not when commands do.
 `completions/` holds copies (scripts/gen_completions.py writes them, and
-mailtrap_cli/completion_tree.json, which subcommand names are answered from
+mailtrap_cli/startup/completion_tree.json, which subcommand names are answered from
 without typer: that one does change with the commands).
 """
 

@@ -14,15 +14,18 @@ import typer
 
 from mailtrap_cli import config
 from mailtrap_cli.api.errors import ExitCode, MailtrapError
-from mailtrap_cli.commands.profiles import LOGIN_HINT, account_ids, mask, probe_token
 from mailtrap_cli.context import get_state
 from mailtrap_cli.options import Typer
+from mailtrap_cli.output import View
+from mailtrap_cli.profiles import LOGIN_HINT, account_ids, mask, probe_token
 
 app = Typer(leaf=True)
 
 MAX_SKEW = 60.0
 MARKS = {"ok": "✓", "warn": "!", "fail": "✗", "skip": "-"}
-COLUMNS = [("mark", ""), ("check", "CHECK"), ("detail", "DETAIL"), ("fix", "FIX")]
+# JSON: the checks as data; a table: a mark per status and an empty fix left blank.
+CHECKS = View(columns=[("mark", ""), ("check", "CHECK"), ("detail", "DETAIL"), ("fix", "FIX")],
+              row=lambda c: {**c, "mark": MARKS[c["status"]], "fix": c["fix"] or ""})
 
 
 class Report:
@@ -134,7 +137,7 @@ def check_hosts(report: Report, state: Any, settings: config.Settings) -> list[t
     from concurrent.futures import ThreadPoolExecutor
 
     from mailtrap_cli.api.health import ping
-    from mailtrap_cli.commands.profiles import make_client
+    from mailtrap_cli.profiles import make_client
 
     # Reachability needs no token; a malformed one is reported by check_token.
     token = None if token_problem(settings.token or "") else settings.token
@@ -212,18 +215,14 @@ def doctor(ctx: typer.Context) -> None:
     settings = check_profile(report, state, data)
     if settings is not None:
         # The resolved settings (and token) used for every check, also for redaction.
-        state._settings = settings
+        state.use_settings(settings)
         check_token(report, state, settings)
         dates = check_hosts(report, state, settings)
         in_process = any(url.startswith(config.LOCAL_INPROCESS_URL)
                          for url in settings.hosts.values())
         check_clock(report, dates, in_process)
     out = state.out
-    if out.mode == "table":
-        rows = [{**c, "mark": MARKS[c["status"]], "fix": c["fix"] or ""} for c in report.checks]
-        out.emit(rows, columns=COLUMNS)
-    else:
-        out.emit(report.checks)
+    out.emit(report.checks, CHECKS)
     failed = [c for c in report.checks if c["status"] == "fail"]
     if not failed:
         warned = sum(c["status"] == "warn" for c in report.checks)

@@ -75,7 +75,7 @@ def serve(
             smtp = SmtpListener(app_, host, smtp_port, allow_remote=allow_remote).start()
         except OSError as exc:
             reason = f"cannot listen for SMTP on {host}:{smtp_port}: {exc.strerror or exc}"
-            from typer._click.core import ParameterSource
+            from mailtrap_cli.startup.typer_compat import ParameterSource
 
             if ctx.get_parameter_source("smtp_port") == ParameterSource.DEFAULT:
                 # Another server may hold the default port: serve HTTP anyway.

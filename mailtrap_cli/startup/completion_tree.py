@@ -42,11 +42,10 @@ def _resolve(path: list[str]) -> tuple[Any, Any] | None:
     """(command, ctx) `mailtrap <path>` leads to as completion resolves it, in a
     tree built afresh (lazily built groups then look as in a new process), or
     None when completion stops short of the path's last word."""
-    from typer._click.shell_completion import _resolve_context
-
     from mailtrap_cli.app import build
+    from mailtrap_cli.startup.typer_compat import resolve_completion_context
 
-    ctx = _resolve_context(build(), {}, PROG, list(path))
+    ctx = resolve_completion_context(build(), {}, PROG, list(path))
     depth, parent = 0, ctx.parent
     while parent is not None:
         depth, parent = depth + 1, parent.parent
@@ -66,10 +65,9 @@ def _group_safe(command: Any, ctx: Any) -> bool:
 def _items(path: list[str]) -> list[dict[str, Any]] | None:
     """typer's answer for `mailtrap <path> <TAB>`, one dict per subcommand, or None
     when the fast path must leave this group to typer."""
-    import typer._completion_classes as classes
-    import typer.rich_utils
-
     from mailtrap_cli.app import build
+    from mailtrap_cli.startup.typer_compat import completion_classes as classes
+    from mailtrap_cli.startup.typer_compat import rich_utils
 
     resolved = _resolve(path)
     if resolved is None or not _group_safe(*resolved):
@@ -87,8 +85,8 @@ def _items(path: list[str]) -> list[dict[str, Any]] | None:
         return out
 
     classes._sanitize_help_text = recording
-    saved_width = typer.rich_utils.MAX_WIDTH
-    typer.rich_utils.MAX_WIDTH = WIDE
+    saved_width = rich_utils.MAX_WIDTH
+    rich_utils.MAX_WIDTH = WIDE
     items = []
     try:
         for item in completions:
@@ -105,7 +103,7 @@ def _items(path: list[str]) -> list[dict[str, Any]] | None:
             items.append(entry)
     finally:
         classes._sanitize_help_text = original
-        typer.rich_utils.MAX_WIDTH = saved_width
+        rich_utils.MAX_WIDTH = saved_width
     return items
 
 

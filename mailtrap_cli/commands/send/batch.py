@@ -6,11 +6,11 @@ engine to the profile, the journal, the progress bar and the summary.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from mailtrap_cli.commands.send_options import (
+from mailtrap_cli.commands.send.options import (
     CategoryOpt,
     FromOpt,
     HeaderOpt,
@@ -22,13 +22,16 @@ from mailtrap_cli.commands.send_options import (
     TextOpt,
 )
 from mailtrap_cli.context import get_state
-from mailtrap_cli.options import DryRunOpt
+from mailtrap_cli.options import DryRunOpt, Typer
+
+app = Typer(leaf=True)   # its command joins the parent group
 
 
 def _complete_vars_as(incomplete: str) -> list[str]:
     return [s for s in ("template", "custom") if s.startswith(incomplete)]
 
 
+@app.command()
 def batch(
     ctx: typer.Context,
     source: Annotated[str | None, typer.Argument(
@@ -131,7 +134,7 @@ def batch(
       mailtrap send batch --csv users.csv --from app@example.com --subject Hi \\
           --text Hello --resend-unknown
     """
-    from mailtrap_cli.commands import send_batch_run
+    from mailtrap_cli.commands.send import batch_run
 
     state = get_state(ctx)
     flags = {
@@ -140,13 +143,9 @@ def batch(
         "template": template, "var": var, "header": header, "custom_var": custom_var,
         "attach": attach,
     }
-    send_batch_run.run(
+    batch_run.run(
         state, source=source, csv=csv, jsonl=jsonl, base_file=base_file, flags=flags,
         vars_as=vars_as, stream=stream, sandbox=sandbox, concurrency=concurrency, rate=rate,
         chunk_size=chunk_size, journal=journal, new_journal=new_journal, force=force,
         resend_unknown=resend_unknown, retry_rejected=retry_rejected, dry_run=dry_run)
 
-
-def register(app: Any) -> None:
-    """Add `batch` to the send group."""
-    app.command("batch")(batch)

@@ -6,21 +6,19 @@ from typing import Annotated
 
 import typer
 
-from mailtrap_cli.commands.sandbox_common import (
+from mailtrap_cli.api import projects
+from mailtrap_cli.commands.sandbox.common import (
     ShowPasswordOpt,
-    as_rows,
     check_name,
-    emit_masked,
     limited,
-    mask,
-    run,
+    project_view,
 )
 from mailtrap_cli.context import get_state
-from mailtrap_cli.options import AllOpt, DryRunOpt, LimitOpt, Typer, YesOpt
+from mailtrap_cli.options import AllOpt, DryRunOpt, LimitOpt, Typer, YesOpt, id_arg
 
 app = Typer(help="Sandbox projects: list, get, create, update, delete.")
 
-ProjectArg = Annotated[int, typer.Argument(metavar="PROJECT_ID", min=1, help="Project id.")]
+ProjectArg = id_arg("PROJECT_ID", "Project id.")
 NameArg = Annotated[str, typer.Argument(metavar="NAME", help="Project name (2-100 characters).")]
 
 
@@ -31,25 +29,28 @@ def list_(ctx: typer.Context, limit: LimitOpt = None, all_: AllOpt = False,
 
     The API answers every project at once, so --all changes nothing; --limit
     keeps the first N. JSON holds the full objects (sandboxes included).
-    """
-    from mailtrap_cli.api import projects
 
+    \b
+    Examples:
+      mailtrap sandbox projects list
+      mailtrap sandbox projects list -o json | jq '.[].sandboxes[].id'
+    """
     state = get_state(ctx)
     items = limited(projects.list_projects(state.client()), limit)
-    if state.out.mode in ("table", "tsv"):
-        state.out.emit(list(as_rows(items)))
-        return
-    emit_masked(state, items, show_password)
+    state.out.emit(items, project_view(show_password, rows=True))
 
 
 @app.command()
 def get(ctx: typer.Context, project_id: ProjectArg,
         show_password: ShowPasswordOpt = False) -> None:
-    """Show one project and its sandboxes."""
-    from mailtrap_cli.api import projects
+    """Show one project and its sandboxes.
 
+    \b
+    Examples:
+      mailtrap sandbox projects get 42
+    """
     state = get_state(ctx)
-    emit_masked(state, projects.get_project(state.client(), project_id), show_password)
+    state.out.emit(projects.get_project(state.client(), project_id), project_view(show_password))
 
 
 @app.command()
@@ -61,27 +62,24 @@ def create(ctx: typer.Context, name: NameArg, dry_run: DryRunOpt = False) -> Non
       mailtrap sandbox projects create "Staging"
       mailtrap sandbox projects create "CI" -o json | jq .id
     """
-    from mailtrap_cli.api import projects
-
-    state = get_state(ctx)
-    result = run(state, projects.create(check_name(name, "project", 2)), dry_run)
-    if result is not None:
-        state.out.success(f"created project {result.get('id')}")
-        emit_masked(state, result, False)
+    get_state(ctx).perform(projects.create(check_name(name, "project", 2)), dry_run=dry_run,
+                           done=lambda result: f"created project {result.get('id')}",
+                           view=project_view(False))
 
 
 @app.command()
 def update(ctx: typer.Context, project_id: ProjectArg,
            name: Annotated[str, typer.Option("--name", help="New name (2-100 characters).")],
            dry_run: DryRunOpt = False, show_password: ShowPasswordOpt = False) -> None:
-    """Rename a project."""
-    from mailtrap_cli.api import projects
+    """Rename a project.
 
-    state = get_state(ctx)
-    result = run(state, projects.update(project_id, check_name(name, "project", 2)), dry_run)
-    if result is not None:
-        state.out.success(f"updated project {project_id}")
-        emit_masked(state, result, show_password)
+    \b
+    Examples:
+      mailtrap sandbox projects update 42 --name "Staging (old)"
+    """
+    get_state(ctx).perform(projects.update(project_id, check_name(name, "project", 2)),
+                           dry_run=dry_run, done=f"updated project {project_id}",
+                           view=project_view(show_password))
 
 
 @app.command()
@@ -90,15 +88,12 @@ def delete(ctx: typer.Context, project_id: ProjectArg, yes: YesOpt = False,
     """Delete a project, its sandboxes and all their messages.
 
     Asks on a terminal; elsewhere --yes is required (exit 3 without it).
-    """
-    from mailtrap_cli.api import projects
 
-    state = get_state(ctx)
-    call = projects.delete(project_id)
-    if not dry_run:
-        state.confirm(f"Delete project {project_id} with its sandboxes and messages?", yes)
-    result = run(state, call, dry_run)
-    if result is not None:
-        mask(result, False)
-        state.out.success(f"deleted project {project_id}")
-        state.out.emit(result)
+    \b
+    Examples:
+      mailtrap sandbox projects delete 42 --yes
+    """
+    get_state(ctx).perform(
+        projects.delete(project_id), dry_run=dry_run,
+        confirm=f"Delete project {project_id} with its sandboxes and messages?",
+        done=f"deleted project {project_id}", view=project_view(False))

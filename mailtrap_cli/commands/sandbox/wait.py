@@ -18,10 +18,13 @@ from mailtrap_cli.api.errors import (
     TimedOutError,
     UsageError,
 )
-from mailtrap_cli.context import get_state, resolve_id
-from mailtrap_cli.options import OwnTimeoutCommand, SandboxOpt
+from mailtrap_cli.context import get_state
+from mailtrap_cli.options import OwnTimeoutCommand, SandboxOpt, Typer
+
+app = Typer(leaf=True)   # its command joins the parent group
 
 
+@app.command("wait", cls=OwnTimeoutCommand)
 def wait(
     ctx: typer.Context,
     sandbox: SandboxOpt = None,
@@ -81,7 +84,7 @@ def wait(
     for name, value in (("--timeout", timeout), ("--interval", interval)):
         if value != value:  # NaN passes click's range check
             raise UsageError(f"{name} must be a number of seconds, got nan")
-    sid = resolve_id(state, "sandbox_id", sandbox, "--sandbox")
+    sid = state.resolve_id("sandbox_id", sandbox, "--sandbox")
     try:
         pattern = re.compile(subject_regex) if subject_regex is not None else None
     except re.error as exc:
@@ -138,11 +141,7 @@ def wait(
                                                                f"match for /{extract}/")
         raise MailtrapError(f"message {found.get('id')} matched but has no {what} in its body",
                             hint="narrow the filters (--subject, --to) to the message you want")
-    values = values if all_matches else values[:1]
-    if state.out.requested in ("json", "jsonl"):
-        state.out.emit(values)
-    else:
-        state.out.text("\n".join(values))
+    state.out.lines(values if all_matches else values[:1])
 
 
 def _body(client: Any, sid: int, message: dict[str, Any], fmt: str) -> str | None:
@@ -160,6 +159,3 @@ def _body(client: Any, sid: int, message: dict[str, Any], fmt: str) -> str | Non
         raise
     return data.decode("utf-8", "replace")
 
-
-def register(app: Any) -> None:
-    app.command("wait", cls=OwnTimeoutCommand)(wait)

@@ -20,10 +20,10 @@ from typing import Any
 
 import typer
 
+from mailtrap_cli import compose
 from mailtrap_cli.api.errors import PartialFailureError, UsageError
 from mailtrap_cli.batch import reader as rd
 from mailtrap_cli.batch.build import Builder, is_request
-from mailtrap_cli.commands import send_compose as compose
 from mailtrap_cli.message import MAX_BATCH_BYTES
 
 
@@ -38,8 +38,8 @@ def _input(source: str | None, csv: str | None, jsonl: str | None) -> tuple[str,
 
 def shared_base(state: Any, base_file: str | None, flags: dict[str, Any]) -> dict[str, Any]:
     """--base FILE, then the flags on top."""
-    base = (compose.read_json_object(base_file, "--base", " (the shared message fields)")
-            if base_file else {})
+    base = (compose.read_json_object(base_file, "--base", " (the shared message fields)",
+                                     state.io) if base_file else {})
     if flags["from"]:
         base["from"] = compose.address(flags["from"], "--from")
     if flags["reply_to"]:
@@ -57,7 +57,7 @@ def shared_base(state: Any, base_file: str | None, flags: dict[str, Any]) -> dic
     if flags["subject"] is not None:
         base["subject"] = flags["subject"]
     for field in ("text", "html"):
-        value = compose.body(flags[field], flags[f"{field}_file"], field)
+        value = compose.body(flags[field], flags[f"{field}_file"], field, state.io)
         if value:
             base[field] = value
     if flags["category"] is not None:
@@ -200,7 +200,7 @@ def _send(state: Any, source_input: Any, records: Any, builder: Builder, resume:
     from mailtrap_cli.api import sending
     from mailtrap_cli.batch.plan import plan
     from mailtrap_cli.batch.runner import Totals
-    from mailtrap_cli.commands.send_batch_view import View
+    from mailtrap_cli.views.batch import View
 
     out = state.out
     build = {"csv": builder.recipient, "jsonl": builder.build, "json": builder.request}[kind]
@@ -218,10 +218,10 @@ def _send(state: Any, source_input: Any, records: Any, builder: Builder, resume:
         for chunk in chunks:
             rows += len(chunk.rows)
             more += 1
-        host, suffix = sending.target(stream_name, sandbox)
         body: dict[str, Any] = {"base": compose.abbreviated(base)} if base else {}
         body["requests"] = first.requests if first else []
-        state.dry_run("POST", host, "/api/batch" + suffix, body=body)
+        state.perform(sending.batch_call(body, stream=stream_name, sandbox_id=sandbox),
+                      dry_run=True)
         skipped = totals.skipped_sent + totals.skipped_rejected + totals.skipped_unknown
         out.info(f"would send {rows} row(s) in {more} request(s); {totals.invalid} invalid, "
                  f"{skipped} done by an earlier run (journal {journal_path})")
@@ -230,7 +230,7 @@ def _send(state: Any, source_input: Any, records: Any, builder: Builder, resume:
     from mailtrap_cli.batch.limiter import RateLimiter
     from mailtrap_cli.batch.runner import Runner
     from mailtrap_cli.batch.sender import BatchSender
-    from mailtrap_cli.commands.send_batch_view import outcome_line, summary
+    from mailtrap_cli.views.batch import outcome_line, summary
 
     state.settings.require_token()
     policy = RetryPolicy.from_env()

@@ -1,35 +1,45 @@
 """`mailtrap sandbox messages`: list, get, body, headers, spam-report, analyze,
-forward, mark-read, delete, and wait (commands/sandbox_wait.py)."""
+forward, mark-read, delete (and wait, in wait.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from itertools import islice
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from mailtrap_cli.api import messages
 from mailtrap_cli.api.errors import APIError, UsageError
-from mailtrap_cli.commands import sandbox_reports, sandbox_wait
-from mailtrap_cli.commands.sandbox_common import run
-from mailtrap_cli.context import get_state, resolve_id
-from mailtrap_cli.options import AllOpt, DryRunOpt, LimitOpt, SandboxOpt, Typer, YesOpt
+from mailtrap_cli.context import get_state
+from mailtrap_cli.options import (
+    AllOpt,
+    DryRunOpt,
+    LimitOpt,
+    SandboxOpt,
+    Typer,
+    YesOpt,
+    id_arg,
+)
+from mailtrap_cli.output import View
+from mailtrap_cli.views import reports
 
 app = Typer(help="Sandbox messages: list, get, bodies, reports, wait.")
 
-MessageArg = Annotated[int, typer.Argument(metavar="MESSAGE_ID", min=1, help="Message id.")]
+MessageArg = id_arg("MESSAGE_ID", "Message id.")
 ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")]
-LIST_COLUMNS = [("id", "id"), ("created_at", "created_at"), ("from_email", "from"),
-                ("to_email", "to"), ("subject", "subject"), ("is_read", "read"),
-                ("human_size", "size")]
+LIST = View(columns=[("id", "id"), ("created_at", "created_at"), ("from_email", "from"),
+                     ("to_email", "to"), ("subject", "subject"), ("is_read", "read"),
+                     ("human_size", "size")])
+# The API's {"headers": {...}}: JSON keeps the wrapper, a table lists the headers.
+HEADERS = View(flat=lambda result: result.get("headers") or {}
+               if isinstance(result, dict) else result)
 FORMATS = ("text", "html", "html-source", "raw", "eml")
 _PARTS = {"text": "text body", "html": "HTML body", "html-source": "HTML source",
           "raw": "raw source", "eml": ".eml download"}
 
 
 def sandbox_id(state: Any, value: int | None) -> int:
-    return resolve_id(state, "sandbox_id", value, "--sandbox")
+    return state.resolve_id("sandbox_id", value, "--sandbox")
 
 
 def _complete_format(incomplete: str) -> list[str]:
@@ -58,39 +68,30 @@ def list_(
       mailtrap sandbox messages list --search welcome -L 5
       mailtrap sandbox messages list --all -o jsonl | jq -r .subject
     """
-    from mailtrap_cli.api import messages
-
     state = get_state(ctx)
     if page is not None and last_id is not None:
         raise UsageError("give --page or --last-id, not both")
     sid = sandbox_id(state, sandbox)
     items = messages.list_messages(state.client(), sid, search=search, page=page,
                                    last_id=last_id, limit=limit, all_pages=all_)
-    state.out.emit(_primed(items), columns=LIST_COLUMNS)
-
-
-def _primed(items: Iterator[Any]) -> Iterator[Any]:
-    """Fetch the first page before anything is printed, so an error there (a
-    missing sandbox) leaves stdout empty instead of a dangling JSON "[" ."""
-    from itertools import chain
-
-    first = list(islice(items, 1))
-    return chain(first, items)
+    state.out.emit(items, LIST)
 
 
 @app.command()
 def get(ctx: typer.Context, message_id: MessageArg, sandbox: SandboxOpt = None) -> None:
-    """Show one message: addresses, sizes, body paths, SMTP information."""
-    from mailtrap_cli.api import messages
+    """Show one message: addresses, sizes, body paths, SMTP information.
 
+    \b
+    Examples:
+      mailtrap sandbox messages get 42
+      mailtrap sandbox messages get 42 --sandbox 123 -o json | jq .smtp_information
+    """
     state = get_state(ctx)
     state.out.emit(messages.get_message(state.client(), sandbox_id(state, sandbox), message_id))
 
 
 def fetch_body(state: Any, sid: int, message_id: int, fmt: str) -> bytes:
     """The body in `fmt`, from the path the message object gives."""
-    from mailtrap_cli.api import messages
-
     client = state.client()
     message = messages.get_message(client, sid, message_id)
     try:
@@ -163,15 +164,16 @@ def save_bytes(path: Path, data: bytes, force: bool) -> None:
 
 @app.command()
 def headers(ctx: typer.Context, message_id: MessageArg, sandbox: SandboxOpt = None) -> None:
-    """Show a message's mail headers (JSON: the API's {"headers": {...}})."""
-    from mailtrap_cli.api import messages
+    """Show a message's mail headers (JSON: the API's {"headers": {...}}).
 
+    \b
+    Examples:
+      mailtrap sandbox messages headers 42
+      mailtrap sandbox messages headers 42 -o json | jq -r '.headers.subject'
+    """
     state = get_state(ctx)
-    result = messages.mail_headers(state.client(), sandbox_id(state, sandbox), message_id)
-    if state.out.mode in ("table", "tsv") and isinstance(result, dict):
-        state.out.emit(result.get("headers") or {})
-    else:
-        state.out.emit(result)
+    state.out.emit(messages.mail_headers(state.client(), sandbox_id(state, sandbox), message_id),
+                   HEADERS)
 
 
 @app.command("spam-report")
@@ -180,12 +182,15 @@ def spam_report(ctx: typer.Context, message_id: MessageArg, sandbox: SandboxOpt 
 
     A table on a terminal (score, verdict, then one row per rule); the API's
     report whole as JSON when piped.
-    """
-    from mailtrap_cli.api import messages
 
+    \b
+    Examples:
+      mailtrap sandbox messages spam-report 42
+      mailtrap sandbox messages spam-report 42 -o json | jq .report.Score
+    """
     state = get_state(ctx)
-    result = messages.spam_report(state.client(), sandbox_id(state, sandbox), message_id)
-    sandbox_reports.emit_spam_report(state.out, result)
+    state.out.emit(messages.spam_report(state.client(), sandbox_id(state, sandbox), message_id),
+                   reports.SPAM_REPORT)
 
 
 @app.command()
@@ -194,12 +199,15 @@ def analyze(ctx: typer.Context, message_id: MessageArg, sandbox: SandboxOpt = No
 
     On a terminal: one row per problem (line, rule, how many clients), then
     per client the rules it does not support. JSON (piped): the API's report.
-    """
-    from mailtrap_cli.api import messages
 
+    \b
+    Examples:
+      mailtrap sandbox messages analyze 42
+      mailtrap sandbox messages analyze 42 -o tsv | cut -f2,4
+    """
     state = get_state(ctx)
-    result = messages.analyze(state.client(), sandbox_id(state, sandbox), message_id)
-    sandbox_reports.emit_analysis(state.out, result)
+    state.out.emit(messages.analyze(state.client(), sandbox_id(state, sandbox), message_id),
+                   reports.ANALYSIS)
 
 
 @app.command()
@@ -211,19 +219,21 @@ def forward(
     sandbox: SandboxOpt = None,
     dry_run: DryRunOpt = False,
 ) -> None:
-    """Forward a message to a real address (upstream, the address must be confirmed)."""
-    from mailtrap_cli.api import messages
+    """Forward a message to a real address (upstream, the address must be confirmed).
 
+    \b
+    Examples:
+      mailtrap sandbox messages forward 42 --to qa@example.com
+      mailtrap sandbox messages forward 42 --to qa@example.com --dry-run
+    """
     state = get_state(ctx)
     email = to.strip()
     local, _, domain = email.rpartition("@")
     if not local or "." not in domain or any(c.isspace() for c in email):
         raise UsageError(f"--to '{to}' is not an email address")
     sid = sandbox_id(state, sandbox)
-    result = run(state, messages.forward(sid, message_id, email), dry_run)
-    if result is not None:
-        state.out.success(f"forwarded message {message_id} to {email}")
-        state.out.emit(result)
+    state.perform(messages.forward(sid, message_id, email), dry_run=dry_run,
+                  done=f"forwarded message {message_id} to {email}")
 
 
 @app.command("mark-read")
@@ -234,32 +244,30 @@ def mark_read(
     sandbox: SandboxOpt = None,
     dry_run: DryRunOpt = False,
 ) -> None:
-    """Mark a message read (or unread with --unread)."""
-    from mailtrap_cli.api import messages
+    """Mark a message read (or unread with --unread).
 
+    \b
+    Examples:
+      mailtrap sandbox messages mark-read 42
+      mailtrap sandbox messages mark-read 42 --unread
+    """
     state = get_state(ctx)
     sid = sandbox_id(state, sandbox)
-    result = run(state, messages.mark_read(sid, message_id, not unread), dry_run)
-    if result is not None:
-        state.out.success(f"marked message {message_id} {'unread' if unread else 'read'}")
-        state.out.emit(result)
+    state.perform(messages.mark_read(sid, message_id, not unread), dry_run=dry_run,
+                  done=f"marked message {message_id} {'unread' if unread else 'read'}")
 
 
 @app.command()
 def delete(ctx: typer.Context, message_id: MessageArg, sandbox: SandboxOpt = None,
            yes: YesOpt = False, dry_run: DryRunOpt = False) -> None:
-    """Delete a message (asks first; --yes when not on a terminal)."""
-    from mailtrap_cli.api import messages
+    """Delete a message (asks first; --yes when not on a terminal).
 
+    \b
+    Examples:
+      mailtrap sandbox messages delete 42 --yes
+    """
     state = get_state(ctx)
     sid = sandbox_id(state, sandbox)
-    call = messages.delete(sid, message_id)
-    if not dry_run:
-        state.confirm(f"Delete message {message_id} from sandbox {sid}?", yes)
-    result = run(state, call, dry_run)
-    if result is not None:
-        state.out.success(f"deleted message {message_id}")
-        state.out.emit(result)
-
-
-sandbox_wait.register(app)
+    state.perform(messages.delete(sid, message_id), dry_run=dry_run,
+                  confirm=f"Delete message {message_id} from sandbox {sid}?",
+                  done=f"deleted message {message_id}")

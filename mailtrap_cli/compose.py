@@ -6,14 +6,13 @@ a dict or a UsageError out.
 from __future__ import annotations
 
 import base64
-import sys
 from pathlib import Path
 from typing import Any
 
 from mailtrap_cli.api.errors import UsageError
+from mailtrap_cli.api.sending import STREAMS
+from mailtrap_cli.io import IO
 from mailtrap_cli.message import decode_attachment, loads_json, parse_address
-
-STREAMS = ("transactional", "bulk")
 
 
 def address(value: str, flag: str) -> dict[str, str]:
@@ -46,32 +45,16 @@ def sender(state: Any, value: str | None, *, given: str = "pass --from 'App <app
     return address(str(default), "the profile's `from`")
 
 
-def read_stdin_text(flag: str) -> str:
-    data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
-    if isinstance(data, bytes):
-        try:
-            return data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise UsageError(f"{flag} -: stdin is not UTF-8 text") from None
-    return data.removeprefix("\ufeff")
+def read_text(path: str, flag: str, io: IO | None = None) -> str:
+    """A file's UTF-8 text, or stdin's for `-` (through the run's IO: stdin is read once)."""
+    return (io or IO()).read_text(path, flag)
 
 
-def read_text(path: str, flag: str) -> str:
-    if path == "-":
-        return read_stdin_text(flag)
-    try:
-        return Path(path).read_text(encoding="utf-8-sig")   # a leading BOM is not text
-    except UnicodeDecodeError:
-        raise UsageError(f"{flag} {path}: not UTF-8 text") from None
-    except OSError as exc:
-        raise UsageError(f"cannot read {flag} {path}: {exc.strerror or exc}") from None
-
-
-def body(inline: str | None, path: str | None, flag: str) -> str | None:
+def body(inline: str | None, path: str | None, flag: str, io: IO | None = None) -> str | None:
     if inline is not None and path is not None:
         raise UsageError(f"give either --{flag} or --{flag}-file, not both")
     if path is not None:
-        return read_text(path, f"--{flag}-file")
+        return read_text(path, f"--{flag}-file", io)
     return inline
 
 
@@ -118,9 +101,10 @@ def pairs(values: list[str] | None, flag: str, sep: str = "=") -> list[tuple[str
     return found
 
 
-def read_json_object(path: str, flag: str, what: str = "") -> dict[str, Any]:
+def read_json_object(path: str, flag: str, what: str = "", io: IO | None = None
+                     ) -> dict[str, Any]:
     """A file (or - for stdin) holding one JSON object; usage errors name the flag."""
-    text = read_text(path, flag)
+    text = read_text(path, flag, io)
     try:
         value = loads_json(text)
     except ValueError as exc:
@@ -130,11 +114,12 @@ def read_json_object(path: str, flag: str, what: str = "") -> dict[str, Any]:
     return value
 
 
-def template_variables(values: list[str] | None, vars_file: str | None) -> dict[str, Any]:
+def template_variables(values: list[str] | None, vars_file: str | None,
+                       io: IO | None = None) -> dict[str, Any]:
     """--vars-file FILE.json, then --var K=V on top (V parsed as JSON when it is JSON)."""
     variables: dict[str, Any] = {}
     if vars_file is not None:
-        variables.update(read_json_object(vars_file, "--vars-file"))
+        variables.update(read_json_object(vars_file, "--vars-file", io=io))
     for key, value in pairs(values, "--var"):
         try:
             variables[key] = loads_json(value)

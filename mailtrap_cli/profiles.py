@@ -44,17 +44,11 @@ def profile_table(data: dict[str, Any], name: str) -> dict[str, Any]:
 
 def make_client(state: Any, token: str | None, hosts: dict[str, str], *,
                 attempts: int | None = None, timeout: float | None = None) -> Any:
-    """A client for a token and hosts other than the active profile's."""
-    from mailtrap_cli.api.client import Client, RetryPolicy
-
-    retry = RetryPolicy.from_env()
-    if attempts is not None:
-        retry.attempts = attempts
-    # State's own loggers, so --debug and -q behave as for state.client().
-    return Client(token, hosts, timeout=timeout or state.timeout or 30.0,
-                  connect_timeout=min(10.0, timeout or 10.0),
-                  debug=state._debug_line if state.debug else None, retry=retry,
-                  on_retry=None if state.debug else state._retry_line)
+    """A client for a token and hosts other than the active profile's (the State's
+    own loggers, so --debug and -q behave as for state.client())."""
+    return state.make_client(token=token, hosts=hosts, attempts=attempts,
+                             timeout=timeout or state.timeout or 30.0,
+                             connect_timeout=min(10.0, timeout or 10.0))
 
 
 @dataclass

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import json
 import re
-import sys
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from mailtrap_cli.api.calls import Call
 from mailtrap_cli.api.errors import UsageError
+from mailtrap_cli.api.hosts import HOSTS
 from mailtrap_cli.context import get_state
 from mailtrap_cli.options import DryRunOpt, Typer
 
 app = Typer(leaf=True)
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD")
-HOSTS = ("api", "send", "bulk", "sandbox")
 
 
 def _pairs(values: list[str], typed: bool) -> list[tuple[str, Any]]:
@@ -51,15 +49,6 @@ def _query(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return query
 
 
-def _read_input(source: str) -> bytes:
-    if source == "-":
-        return sys.stdin.buffer.read()
-    try:
-        return Path(source).read_bytes()
-    except OSError as exc:
-        raise UsageError(f"cannot read --input {source}: {exc.strerror or exc}") from None
-
-
 def _split_url(hosts: dict[str, str], url: str) -> tuple[str, str]:
     """(host name, path) of a full URL on one of the profile's hosts; the token
     is never sent anywhere else."""
@@ -82,64 +71,24 @@ def _page_number(params: dict[str, Any]) -> int:
     return page
 
 
-def _pages(client: Any, host: str, path: str, params: dict[str, Any]) -> Iterator[Any]:
-    """Follow whichever pagination scheme the answers show (API-NOTES.md):
-    a bare array by `last_id` of its last item (sandbox messages, suppressions)
-    or by `page` when one was given or items have no id; an object by
-    `next_page_cursor` (email logs), `pagination.next_token` (campaigns) or a
-    body `last_id` (inbound, tracking opt-outs). A page seen before ends it."""
-    params = dict(params)
-    by_page = "page" in params
-    page = _page_number(params) if by_page else 1
-    seen: set[str] = set()
-    while True:
-        body = client.get(host, path, params=params)
-        if isinstance(body, list):
-            items = body
-        elif isinstance(body, dict):
-            items = next((body[k] for k in ("data", "messages") if isinstance(body.get(k), list)),
-                         None)
-            if items is None:
-                yield body
-                return
-        else:
-            yield body
-            return
-        if not items:
-            return
-        mark = json.dumps([items[0], items[-1]], sort_keys=True, default=str)
-        if mark in seen:  # the endpoint ignores the cursor: stop, don't loop
-            return
-        seen.add(mark)
-        yield from items
-        if isinstance(body, list):
-            last = items[-1]
-            if not by_page and isinstance(last, dict) and last.get("id") is not None:
-                params["last_id"] = last["id"]
-            else:
-                page += 1
-                params["page"] = page
-            continue
-        pagination = body.get("pagination") if isinstance(body.get("pagination"), dict) else {}
-        if body.get("next_page_cursor"):
-            params["search_after"] = body["next_page_cursor"]
-        elif pagination.get("next_token"):
-            params["token"] = pagination["next_token"]
-        elif body.get("last_id") is not None:
-            params["last_id"] = body["last_id"]
-        else:
-            return
+def _complete_method(incomplete: str) -> list[str]:
+    return [m for m in METHODS if m.startswith(incomplete.upper())]
 
 
-@app.command(no_args_is_help=True)
+def _complete_host(incomplete: str) -> list[str]:
+    return [h for h in HOSTS if h.startswith(incomplete)]
+
+
+@app.command()
 def api(
     ctx: typer.Context,
-    method_or_path: Annotated[str, typer.Argument(metavar="[METHOD] PATH",
-                                                  help="HTTP method (optional) and path (or a URL "
-                                                  "on one of the profile's hosts).")],
+    method_or_path: Annotated[str, typer.Argument(
+        metavar="[METHOD] PATH", autocompletion=_complete_method,
+        help="HTTP method (optional) and path (or a URL on one of the profile's hosts).")],
     path: Annotated[str | None, typer.Argument(metavar="", show_default=False)] = None,
     method: Annotated[str | None, typer.Option("--method", "-X", help="HTTP method.")] = None,
-    host: Annotated[str, typer.Option(help="api|send|bulk|sandbox")] = "api",
+    host: Annotated[str, typer.Option(metavar="|".join(HOSTS), autocompletion=_complete_host,
+                                      help="The API host the path is on.")] = "api",
     field: Annotated[list[str] | None, typer.Option(
         "--field", "-f", metavar="KEY=VALUE",
         help="String field: query parameter for GET, HEAD and DELETE (and with --input), "
@@ -174,6 +123,10 @@ def api(
             raise UsageError(f"missing PATH after {target}",
                              hint="e.g. `mailtrap api GET /api/accounts`")
     else:
+        if method_or_path.startswith(("/", "http://", "https://")):
+            raise UsageError(f"extra argument '{path}' after the path {method_or_path}",
+                             hint="give fields with -f KEY=VALUE, e.g. "
+                             f"`mailtrap api {method_or_path} -f search=x`")
         if method:
             raise UsageError("give the method either as an argument or with -X, not both")
         method, target = method_or_path, path
@@ -181,7 +134,7 @@ def api(
         raise UsageError(f"--host must be one of {', '.join(HOSTS)}, got '{host}'")
     pairs = _pairs(field or [], False) + _pairs(typed_field or [], True)
     fields = dict(pairs)  # a JSON body: the last value of a key wins
-    body_bytes = _read_input(input_) if input_ else None
+    body_bytes = state.io.read_bytes(input_, "--input") if input_ else None
     verb = (method or ("POST" if fields or body_bytes is not None else "GET")).upper()
     if verb not in METHODS:
         raise UsageError(f"unknown method '{verb}'", hint="use " + ", ".join(METHODS))
@@ -216,7 +169,8 @@ def api(
     if dry_run:
         shown = json_body if json_body is not None or body_bytes is None else \
             body_bytes.decode("utf-8", "replace")
-        state.dry_run(verb, host, target, params=params, body=shown, headers=headers)
+        state.perform(Call(verb, target, shown, host=host, params=params, headers=headers),
+                      dry_run=True)
         return
     client = state.client()
     out = state.out
@@ -225,7 +179,9 @@ def api(
             raise UsageError("--paginate works with GET only")
         if "page" in params:
             _page_number(params)  # a bad page is a usage error before any output
-        out.emit(_pages(client, host, target, params))
+        from mailtrap_cli.api.pagination import paginate
+
+        out.emit(paginate(client, host, target, scheme="auto", params=params))
         return
     kwargs: dict[str, Any] = {"params": params or None, "headers": headers, "raw": True}
     if body_bytes is not None:
@@ -246,10 +202,7 @@ def api(
         except ValueError:
             pass
         else:
-            if not isinstance(value, (dict, list)) and out.mode in ("json", "jsonl"):
-                out.text(json.dumps(value, ensure_ascii=False))  # `"done"` stays JSON
-            else:
-                out.emit(value)
+            out.emit(value)  # a JSON scalar (`"done"`) stays JSON when piped
             return
     if ctype.startswith("text/") or "xml" in ctype or "html" in ctype:
         out.text(response.text)

@@ -9,6 +9,7 @@ list` need one branch, so the others stay as TyperInfo until asked for
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator, MutableMapping
 from typing import Any
 
@@ -60,7 +61,7 @@ class LazyCommands(MutableMapping):
 
     def summaries(self, limit: int = 45) -> Iterator[tuple[str, str]]:
         """(name, one-line help) of every visible entry, building none."""
-        from typer._click.utils import make_default_short_help
+        from mailtrap_cli.startup.typer_compat import make_default_short_help
 
         for name in self._order:
             if name in self._built:
@@ -76,55 +77,59 @@ class LazyCommands(MutableMapping):
 
 def build_command(typer_instance: Any) -> Any:
     """typer.main.get_command(typer_instance), nested groups deferred."""
-    import typer.main
+    from mailtrap_cli.startup import typer_compat as tc
 
     settings = {"pretty_exceptions_short": typer_instance.pretty_exceptions_short,
                 "rich_markup_mode": typer_instance.rich_markup_mode,
                 "suggest_commands": typer_instance.suggest_commands}
-    subs = list(typer_instance.registered_groups)
     is_group = bool(typer_instance.registered_callback or typer_instance.info.callback
-                    or len(typer_instance.registered_commands) > 1)
-    if not subs or not is_group or not _all_named(subs):
-        return typer.main.get_command(typer_instance)
-    typer_instance.registered_groups = []
-    try:
-        command = typer.main.get_command(typer_instance)
-    finally:
-        typer_instance.registered_groups = subs
-    _defer(command, subs, settings)
+                    or len(typer_instance.registered_commands) > 1
+                    or typer_instance.registered_groups)
+    if not is_group:
+        return tc.get_command(typer_instance)
+    with _flattened(typer_instance) as named:
+        command = tc.get_command(typer_instance)
+    _defer(command, named, settings)
     return command
 
 
 def _build_group(info: Any, settings: dict[str, Any]) -> Any:
-    import typer.main
+    from mailtrap_cli.startup import typer_compat as tc
 
-    instance = info.typer_instance
-    subs = list(instance.registered_groups)
-    if not _all_named(subs):
-        return typer.main.get_group_from_info(info, **settings)
-    instance.registered_groups = []
-    try:
-        group = typer.main.get_group_from_info(info, **settings)
-    finally:
-        instance.registered_groups = subs
-    _defer(group, subs, settings)
+    with _flattened(info.typer_instance) as named:
+        group = tc.get_group_from_info(info, **settings)
+    _defer(group, named, settings)
     return group
 
 
-def _all_named(subs: list[Any]) -> bool:
-    """Unnamed sub-groups merge their commands into the parent: build those eagerly."""
-    import typer.main
+@contextlib.contextmanager
+def _flattened(instance: Any) -> Iterator[list[Any]]:
+    """While building `instance`: the commands of its unnamed sub-groups
+    (`app.add_typer(smtp_test.app)`) merged into its own, as typer merges them,
+    and its named sub-groups left out; yields those named ones, to defer."""
+    from mailtrap_cli.startup import typer_compat as tc
 
-    return all(typer.main.solve_typer_info_defaults(info).name for info in subs)
+    subs = list(instance.registered_groups)
+    commands = list(instance.registered_commands)
+    named = [info for info in subs if tc.solve_typer_info_defaults(info).name]
+    merged = [command for info in subs if info not in named
+              for command in info.typer_instance.registered_commands]
+    instance.registered_groups = []
+    instance.registered_commands = commands + merged
+    try:
+        yield named
+    finally:
+        instance.registered_groups = subs
+        instance.registered_commands = commands
 
 
 def _defer(group: Any, subs: list[Any], settings: dict[str, Any]) -> None:
-    import typer.main
+    from mailtrap_cli.startup import typer_compat as tc
 
     if not subs:
         return
     commands = LazyCommands(dict(group.commands))
     for info in subs:
-        solved = typer.main.solve_typer_info_defaults(info)
+        solved = tc.solve_typer_info_defaults(info)
         commands.defer(solved.name, lambda info=info: _build_group(info, settings), solved)
     group.commands = commands

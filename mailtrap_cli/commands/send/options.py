@@ -6,9 +6,11 @@ from typing import Annotated
 
 import typer
 
+from mailtrap_cli.api.sending import STREAMS
+
 
 def _complete_stream(incomplete: str) -> list[str]:
-    return [s for s in ("transactional", "bulk") if s.startswith(incomplete)]
+    return [s for s in STREAMS if s.startswith(incomplete)]
 
 
 ToOpt = Annotated[list[str] | None, typer.Option(

@@ -7,20 +7,24 @@ from typing import Annotated, Any
 
 import typer
 
+from mailtrap_cli.api import attachments
 from mailtrap_cli.api.errors import UsageError
-from mailtrap_cli.context import get_state, resolve_id
-from mailtrap_cli.options import AllOpt, LimitOpt, SandboxOpt, Typer
+from mailtrap_cli.context import get_state
+from mailtrap_cli.options import AllOpt, LimitOpt, SandboxOpt, Typer, id_arg
+from mailtrap_cli.output import View
 
 app = Typer(help="Attachments of sandbox messages: list, get, download.")
 
-MessageArg = Annotated[int, typer.Argument(metavar="MESSAGE_ID", min=1, help="Message id.")]
-COLUMNS = [("id", "id"), ("filename", "filename"), ("attachment_type", "type"),
-           ("content_type", "content_type"), ("attachment_human_size", "size")]
+MessageArg = id_arg("MESSAGE_ID", "Message id.")
+LIST = View(columns=[("id", "id"), ("filename", "filename"), ("attachment_type", "type"),
+                     ("content_type", "content_type"), ("attachment_human_size", "size")])
+SAVED = View(columns=["id", "path", "bytes"])
 TYPES = ("attachment", "inline")
+AttachmentArg = id_arg("ATTACHMENT_ID", "Attachment id.")
 
 
 def _sandbox(state: Any, value: int | None) -> int:
-    return resolve_id(state, "sandbox_id", value, "--sandbox")
+    return state.resolve_id("sandbox_id", value, "--sandbox")
 
 
 @app.command("list")
@@ -37,28 +41,33 @@ def list_(
 
     The API answers every attachment at once, so --all changes nothing;
     --limit keeps the first N.
-    """
-    from mailtrap_cli.api import attachments
 
+    \b
+    Examples:
+      mailtrap sandbox attachments list 42
+      mailtrap sandbox attachments list 42 --type inline -o json | jq -r '.[].filename'
+    """
     state = get_state(ctx)
     if type_ is not None and type_ not in TYPES:
         raise UsageError(f"--type must be attachment or inline, got '{type_}'")
     items = attachments.list_attachments(state.client(), _sandbox(state, sandbox), message_id,
                                          attachment_type=type_)
-    state.out.emit(items[:limit] if limit is not None else items, columns=COLUMNS)
+    state.out.emit(items[:limit] if limit is not None else items, LIST)
 
 
 @app.command()
 def get(
     ctx: typer.Context,
     message_id: MessageArg,
-    attachment_id: Annotated[int, typer.Argument(metavar="ATTACHMENT_ID", min=1,
-                                                 help="Attachment id.")],
+    attachment_id: AttachmentArg,
     sandbox: SandboxOpt = None,
 ) -> None:
-    """Show one attachment: name, type, size and download path."""
-    from mailtrap_cli.api import attachments
+    """Show one attachment: name, type, size and download path.
 
+    \b
+    Examples:
+      mailtrap sandbox attachments get 42 7
+    """
     state = get_state(ctx)
     state.out.emit(attachments.get_attachment(state.client(), _sandbox(state, sandbox),
                                               message_id, attachment_id))
@@ -108,7 +117,6 @@ def download(
       mailtrap sandbox attachments download 42 --dir ./out
       mailtrap sandbox attachments download 42 7 --force
     """
-    from mailtrap_cli.api import attachments
     from mailtrap_cli.filenames import write_new
 
     state = get_state(ctx)
@@ -120,7 +128,7 @@ def download(
         items = attachments.list_attachments(client, sid, message_id)
     if not items:
         state.out.info(f"message {message_id} has no attachments")
-        state.out.emit([])
+        state.out.emit([], SAVED)
         return
     try:
         dir_.mkdir(parents=True, exist_ok=True)
@@ -144,4 +152,4 @@ def download(
         state.out.success(f"saved {target.name} ({size} bytes)")
         saved.append({"id": attachment.get("id"), "filename": attachment.get("filename"),
                       "path": str(target), "bytes": size})
-    state.out.emit(saved, columns=["id", "path", "bytes"])
+    state.out.emit(saved, SAVED)

@@ -13,16 +13,16 @@ import typer
 
 from mailtrap_cli import config
 from mailtrap_cli.api.errors import MailtrapError, UsageError
-from mailtrap_cli.commands.profiles import mask, profile_table, target_profile
+from mailtrap_cli.api.sending import STREAMS
 from mailtrap_cli.context import get_state
 from mailtrap_cli.options import OUTPUT_CHOICES, Typer, complete_profile
+from mailtrap_cli.profiles import mask, profile_table, target_profile
 
 app = Typer(help="Read and change profiles and settings.")
 
 HOST_KEYS = tuple(f"{host}_url" for host in config.HOSTS)
 ID_KEYS = ("account_id", "sandbox_id", "project_id")
 URL_KEYS = ("base_url", *HOST_KEYS)
-STREAMS = ("transactional", "bulk")
 READ_KEYS = ("profile", *config.PROFILE_KEYS)
 
 
@@ -202,6 +202,11 @@ def profiles(ctx: typer.Context) -> None:
     """List the profiles, marking the default and the active one.
 
     `local` is built in: it talks to the built-in server and needs no login.
+
+    \b
+    Examples:
+      mailtrap config profiles
+      mailtrap config profiles -o json | jq -r '.[] | select(.active) | .profile'
     """
     state = get_state(ctx)
     data = config.load_file()

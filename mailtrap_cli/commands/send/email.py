@@ -1,4 +1,4 @@
-"""`send email` (one message from flags) and `send raw` (an .eml / MIME file).
+"""`send email`: one message from flags; `deliver`, shared with `send raw`.
 
 Both build the API payload, validate it (exit 2, nothing sent, when it is
 wrong), then POST it to the transactional or bulk stream, or into a sandbox
@@ -13,7 +13,10 @@ from typing import Annotated, Any
 
 import typer
 
-from mailtrap_cli.commands.send_options import (
+from mailtrap_cli import compose
+from mailtrap_cli.api import sending
+from mailtrap_cli.api.errors import UsageError
+from mailtrap_cli.commands.send.options import (
     BccOpt,
     CategoryOpt,
     CcOpt,
@@ -28,15 +31,14 @@ from mailtrap_cli.commands.send_options import (
     ToOpt,
 )
 from mailtrap_cli.context import get_state
-from mailtrap_cli.options import DryRunOpt
+from mailtrap_cli.options import DryRunOpt, Typer
+
+app = Typer(leaf=True)   # its command joins the parent group
 
 
 def deliver(ctx: typer.Context, payload: dict[str, Any], stream: str | None,
             sandbox: int | None, dry_run: bool) -> None:
     """Validate, then print (--dry-run) or send, and emit the API's answer."""
-    from mailtrap_cli.api import sending
-    from mailtrap_cli.api.errors import UsageError
-    from mailtrap_cli.commands import send_compose as compose
     from mailtrap_cli.message import validate_message
 
     state = get_state(ctx)
@@ -46,17 +48,16 @@ def deliver(ctx: typer.Context, payload: dict[str, Any], stream: str | None,
         raise UsageError("invalid message: " + "; ".join(errors),
                          hint="nothing was sent; see `mailtrap send --help`")
     stream_name = "transactional" if chosen == "sandbox" else chosen
-    host, suffix = sending.target(stream_name, sandbox)
-    if dry_run:
-        state.dry_run("POST", host, "/api/send" + suffix, body=compose.abbreviated(payload))
-        return
-    result = sending.send(state.client(), payload, stream=stream_name, sandbox_id=sandbox)
-    state.out.emit(result)
-    count = len(result.get("message_ids") or []) if isinstance(result, dict) else 0
-    where = f"sandbox {sandbox}" if sandbox is not None else f"the {chosen} stream"
-    state.out.success(f"sent to {where} ({count} recipient{'' if count == 1 else 's'})")
+    call = sending.send_call(payload, stream=stream_name, sandbox_id=sandbox,
+                             preview=compose.abbreviated(payload))
+    result = state.perform(call, dry_run=dry_run)
+    if result is not None:
+        count = len(result.get("message_ids") or []) if isinstance(result, dict) else 0
+        where = f"sandbox {sandbox}" if sandbox is not None else f"the {chosen} stream"
+        state.out.success(f"sent to {where} ({count} recipient{'' if count == 1 else 's'})")
 
 
+@app.command()
 def email(
     ctx: typer.Context,
     from_: FromOpt = None,
@@ -113,9 +114,6 @@ def email(
       mailtrap send email --sandbox 123 --to qa@example.com --subject Test --text Hi
       mailtrap send email --to ann@example.com --subject Hi --text x --dry-run
     """
-    from mailtrap_cli.api.errors import UsageError
-    from mailtrap_cli.commands import send_compose as compose
-
     state = get_state(ctx)
     if text_file == "-" and html_file == "-":
         raise UsageError("only one of --text-file and --html-file can read stdin (-)")
@@ -134,14 +132,14 @@ def email(
         payload["reply_to"] = compose.address(reply_to, "--reply-to")
     if template is not None:
         payload["template_uuid"] = template
-        variables = compose.template_variables(var, vars_file)
+        variables = compose.template_variables(var, vars_file, state.io)
         if variables:
             payload["template_variables"] = variables
     else:
         if subject is not None:
             payload["subject"] = subject
-        for field, value in (("text", compose.body(text, text_file, "text")),
-                             ("html", compose.body(html, html_file, "html"))):
+        for field, value in (("text", compose.body(text, text_file, "text", state.io)),
+                             ("html", compose.body(html, html_file, "html", state.io))):
             if value:
                 payload[field] = value
         if category is not None:
@@ -158,70 +156,3 @@ def email(
         payload["custom_variables"] = variables
     compose.require_parts(payload)
     deliver(ctx, payload, stream, sandbox, dry_run)
-
-
-def raw(
-    ctx: typer.Context,
-    source: Annotated[str, typer.Argument(metavar="FILE|-",
-                                          help="The .eml / MIME message, or - for stdin.")],
-    to: ToOpt = None,
-    cc: CcOpt = None,
-    bcc: BccOpt = None,
-    stream: StreamOpt = None,
-    sandbox: SendSandboxOpt = None,
-    dry_run: DryRunOpt = False,
-) -> None:
-    """Send an existing .eml / MIME message through the API.
-
-    The message is parsed into the API's fields: sender, recipients, reply-to,
-    subject, text and HTML bodies, attachments (inline parts keep their
-    Content-ID), custom headers, X-MT-Category and X-MT-Custom-Variables.
-    Any of --to/--cc/--bcc replaces all of the file's recipients. Without a
-    From header the profile's `from` is used.
-
-    \b
-    Examples:
-      mailtrap send raw welcome.eml
-      mailtrap send raw welcome.eml --to qa@example.com --sandbox 123
-      cat message.eml | mailtrap send raw - --dry-run
-    """
-    import sys
-    from pathlib import Path
-
-    from mailtrap_cli.api.errors import UsageError
-    from mailtrap_cli.commands import send_compose as compose
-    from mailtrap_cli.rawmail import parse_raw
-
-    state = get_state(ctx)
-    if source == "-":
-        data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else \
-            sys.stdin.read().encode("utf-8")
-    else:
-        try:
-            data = Path(source).read_bytes()
-        except OSError as exc:
-            raise UsageError(f"cannot read {source}: {exc.strerror or exc}") from None
-    try:
-        payload = parse_raw(data)
-    except ValueError as exc:
-        raise UsageError(f"{'stdin' if source == '-' else source}: {exc}") from None
-    if "from" not in payload:
-        payload = {"from": compose.sender(state, None, given="add a From: header to the message"),
-                   **payload}
-    if to or cc or bcc:
-        for field in ("to", "cc", "bcc"):
-            payload.pop(field, None)
-        for field, values, flag in (("to", to, "--to"), ("cc", cc, "--cc"),
-                                    ("bcc", bcc, "--bcc")):
-            found = compose.addresses(values, flag)
-            if found:
-                payload[field] = found
-    if not any(payload.get(f) for f in ("to", "cc", "bcc")):
-        raise UsageError("the message has no recipients", hint="pass --to, --cc or --bcc")
-    deliver(ctx, payload, stream, sandbox, dry_run)
-
-
-def register(app: Any) -> None:
-    """Add `email` and `raw` to the send group."""
-    app.command("email")(email)
-    app.command("raw")(raw)
