@@ -8,12 +8,12 @@ from typing import Any
 
 from mailtrap_cli.api.client import Client
 from mailtrap_cli.api.pagination import paginate
+from mailtrap_cli.api.sending import STREAMS
 
 CHUNK = 64 * 1024
 STATUSES = ("delivered", "not_delivered", "enqueued", "opted_out")
 EVENTS = ("delivery", "open", "click", "bounce", "spam", "unsubscribe", "soft_bounce",
           "reject", "suspension")
-STREAMS = ("transactional", "bulk")
 
 
 def build_filters(*, status: list[str] | None = None, to: str | None = None,
