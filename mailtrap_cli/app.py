@@ -29,6 +29,16 @@ GROUPS: dict[str, tuple[str, str]] = {
     "doctor": ("mailtrap_cli.commands.doctor", "Check config, token, hosts and clock."),
     "completion": ("mailtrap_cli.commands.completion", "Print a shell completion script."),
     "local": ("mailtrap_cli.commands.local", "Run the built-in Mailtrap-compatible server."),
+    "account": ("mailtrap_cli.commands.account",
+                "Account administration: accounts, access, permissions, API tokens, billing."),
+    "domains": ("mailtrap_cli.commands.domains",
+                "Sending domains: DNS records and checks, company info."),
+    "suppressions": ("mailtrap_cli.commands.suppressions",
+                     "Suppressed addresses and tracking opt-outs."),
+    "stats": ("mailtrap_cli.commands.stats", "Sending stats by day, domain, category, ESP."),
+    "logs": ("mailtrap_cli.commands.logs", "Email logs: list, get, tail."),
+    "inbound": ("mailtrap_cli.commands.inbound",
+                "Inbound email: folders, inboxes, messages, threads, rules."),
 }
 
 

@@ -143,6 +143,12 @@ class Client:
     def redact(self, text: str) -> str:
         if self.token and self.token in text:
             text = text.replace(self.token, "***")
+        if '"token"' in text or '"signing_secret"' in text:
+            # A new API token (tokens create/reset) or webhook secret in a body: the
+            # value is shown once, on purpose, never in --debug lines.
+            import re
+
+            text = re.sub(r'("(?:token|signing_secret)"\s*:\s*")[^"]*(")', r"\1***\2", text)
         return text
 
     def _log(self, text: str) -> None:
