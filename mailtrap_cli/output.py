@@ -58,6 +58,9 @@ class View:
     masked: str | None = None
     flat: Callable[[Any], Any] | None = None
     table: Callable[[Any], Iterable[Part | str]] | None = None
+    # A table printed row by row as items arrive (`logs tail`), columns cut to
+    # widths fixed up front, instead of one table drawn at the end.
+    live: dict[str, int] | None = None
 
 
 PLAIN = View()
@@ -236,7 +239,10 @@ class Output:
         elif isinstance(data, (list, tuple, Iterator)):
             rows = (view.row(item) for item in data) if view.row and self.mode not in \
                 JSON_MODES else data
-            self._emit_many(rows, view.columns, title)
+            if view.live and self.mode == "table":
+                self._live(rows, view)
+            else:
+                self._emit_many(rows, view.columns, title)
         elif data is None:
             return
         elif self.mode in JSON_MODES:
@@ -306,6 +312,22 @@ class Output:
                 self._write("\t".join(h for _, h in _norm_columns(columns, None)) + "\n")
         else:
             self._table(list(items), columns, title)
+
+    def _live(self, items: Iterable[Any], view: View) -> None:
+        """One line a row, as rows come; a cell longer than its width is cut with …."""
+        cols = _norm_columns(view.columns, None)
+        widths = view.live or {}
+
+        def fit(text: str, key: str) -> str:
+            width = widths.get(key)
+            if width is None:
+                return text
+            return (text[:width - 1] + "…" if len(text) > width else text).ljust(width)
+
+        self._write("  ".join(fit(h, k) for k, h in cols).rstrip() + "\n")
+        for item in items:
+            line = "  ".join(fit(cell(pluck(item, k)).replace("\n", " "), k) for k, _ in cols)
+            self._write(line.rstrip() + "\n")
 
     def _table(self, items: list[Any], columns: Sequence[Column] | None,
                title: str | None) -> None:

@@ -355,8 +355,10 @@ def _row(app: Any, message_id: str) -> dict[str, Any]:
 
 
 def base_url(req: Request) -> str:
-    host = req.headers.get("host") or "127.0.0.1"
-    return f"http://{host}"
+    """This server's own origin, for URLs it hands out (raw_message_url, ...). A request
+    without Host came through the in-process transport (config.LOCAL_INPROCESS_URL)."""
+    host = req.headers.get("host")
+    return f"http://{host}" if host else "http://local.mailtrap.invalid"
 
 
 def get_log(app: Any, req: Request, message_id: str) -> dict[str, Any]:

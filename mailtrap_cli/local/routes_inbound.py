@@ -302,7 +302,9 @@ def message_json(row: dict[str, Any], details: bool = False, base: str = "") -> 
 
 
 def _base(req: Request) -> str:
-    return f"http://{req.headers.get('host') or '127.0.0.1'}"
+    from mailtrap_cli.local.email_logs import base_url
+
+    return base_url(req)
 
 
 def _message(app: Any, inbox_id: int, message_id: str) -> dict[str, Any]:
