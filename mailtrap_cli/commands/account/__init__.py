@@ -12,8 +12,7 @@ from mailtrap_cli.commands.account import (
 )
 from mailtrap_cli.options import Typer
 
-app = Typer(help="Account administration: accounts, access, permissions, API tokens, "
-                 "billing, sub-accounts.")
+app = Typer(help="Accounts, access, permissions, API tokens, billing.")
 app.add_typer(accounts.app)                          # account accounts
 app.add_typer(billing.app)                           # account billing
 app.add_typer(access.app, name="access")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from mailtrap_cli.commands.inbound import folders, inboxes, messages, rules, threads
 from mailtrap_cli.options import Typer
 
-app = Typer(help="Inbound email: folders, inboxes, messages, threads, forward rules.")
+app = Typer(help="Inbound email: folders, inboxes, messages, threads, rules.")
 app.add_typer(folders.app, name="folders")
 app.add_typer(inboxes.app, name="inboxes")
 app.add_typer(messages.app, name="messages")
