@@ -49,12 +49,15 @@ def check(ctx: typer.Context, domain_id: DomainArg,
     client = state.client()
     deadline = time.monotonic() + timeout
     domain: dict[str, Any] = domains.get_domain(client, domain_id)
+    said = ""
     while wait and domains.failing_records(domain):
         left = deadline - time.monotonic()
         if left <= 0:
             break
         failing = ", ".join(str(r.get("key")) for r in domains.failing_records(domain))
-        state.out.info(f"waiting for {failing} (checking again in {min(interval, left):.0f}s)")
+        if failing != said:  # said again only when the set of waiting records changes
+            state.out.info(f"waiting for {failing} (every {interval:g}s, up to {timeout:g}s)")
+            said = failing
         time.sleep(min(interval, left))
         domain = domains.get_domain(client, domain_id)
     state.out.emit(domain, RECORDS)
