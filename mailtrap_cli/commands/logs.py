@@ -158,16 +158,18 @@ def follow(client: Any, filters: dict[str, Any], *, backlog: int, interval: floa
     first = True
     while True:
         fresh: list[dict[str, Any]] = []
-        wanted = backlog if first else None
-        for entry in logs.iter_logs(client, filters, limit=wanted, all_pages=not first):
-            mid = entry.get("message_id")
-            if mid in seen:
-                break
-            fresh.append(entry)
         if first:
-            # Everything logged before the start is known: new means not among these.
-            seen.update(e.get("message_id") for e in logs.iter_logs(client, filters, limit=200))
-        seen.update(e.get("message_id") for e in fresh)
+            # One read: the newest page is all "already logged"; its first `backlog`
+            # entries are shown.
+            known = list(logs.iter_logs(client, filters, limit=max(backlog, 50)))
+            seen.update(e.get("message_id") for e in known)
+            fresh = known[:backlog]
+        else:
+            for entry in logs.iter_logs(client, filters, limit=1000):
+                if entry.get("message_id") in seen:
+                    break
+                fresh.append(entry)
+            seen.update(e.get("message_id") for e in fresh)
         first = False
         for entry in reversed(fresh):
             if most is not None and given >= most:
