@@ -25,10 +25,18 @@ GROUPS: dict[str, tuple[str, str]] = {
     "send": ("mailtrap_cli.commands.send", "Send email: one message, raw MIME or a batch."),
     "sandbox": ("mailtrap_cli.commands.sandbox",
                 "Testing sandbox: projects, sandboxes, messages, attachments."),
+    "contacts": ("mailtrap_cli.commands.contacts",
+                 "Contacts, lists, fields, events; import, export and sync."),
+    "campaigns": ("mailtrap_cli.commands.campaigns", "Email campaigns: create, send, stats."),
+    "templates": ("mailtrap_cli.commands.templates",
+                  "Email templates: CRUD, pull/diff/push as files, render."),
+    "webhooks": ("mailtrap_cli.commands.webhooks",
+                 "Webhooks: CRUD, verify, listen locally, test events."),
     "api": ("mailtrap_cli.commands.api", "Make a raw request to any API endpoint."),
     "doctor": ("mailtrap_cli.commands.doctor", "Check config, token, hosts and clock."),
     "completion": ("mailtrap_cli.commands.completion", "Print a shell completion script."),
     "local": ("mailtrap_cli.commands.local", "Run the built-in Mailtrap-compatible server."),
+    "help": ("mailtrap_cli.commands.help", "Show the help of any command."),
     "account": ("mailtrap_cli.commands.account",
                 "Accounts, access, permissions, API tokens, billing."),
     "domains": ("mailtrap_cli.commands.domains", "Sending domains: DNS checks, company info."),
@@ -102,9 +110,10 @@ def root(
     version: bool = typer.Option(False, "--version", is_eager=True, callback=_version,
                                  help="Print the version and exit."),
 ) -> None:
-    """Mailtrap from the command line: sending, the testing sandbox, and any endpoint.
+    """Mailtrap from the command line: sending, the testing sandbox, templates,
+    webhooks, and any endpoint.
 
-    Every other API area (contacts, templates, webhooks, domains, stats...) is
+    Every other API area (contacts, domains, stats...) is
     reachable through `mailtrap api`. Output is a table on a terminal and JSON
     when piped (-o to choose). `--profile local` talks to the built-in server:
     no account needed.
@@ -153,7 +162,7 @@ def main(argv: list[str] | None = None) -> None:
         hint = None
         if exc.ctx is not None:
             hint = f"see `{exc.ctx.command_path} --help`"
-        _report(state, exc.format_message(), hint)
+        _report(state, usage_message(exc.format_message()), hint)
         code = ExitCode.USAGE
     except Abort as exc:
         if isinstance(exc.__context__, KeyboardInterrupt):  # Ctrl-C at typer's prompt
@@ -188,6 +197,25 @@ def main(argv: list[str] | None = None) -> None:
         if state is not None:
             state.close()
     sys.exit(code)
+
+
+_RANGE_WORDS = (
+    (r"'(.*)' is not a valid (?:int range|integer)\.", r"'\1' is not a whole number."),
+    (r"'(.*)' is not a valid (?:float range|float)\.", r"'\1' is not a number."),
+    (r"(\S+) is not in the range x>=(\S+)\.", r"\1 is too small (at least \2)."),
+    (r"(\S+) is not in the range x<=(\S+)\.", r"\1 is too big (at most \2)."),
+    (r"(\S+) is not in the range (\S+)<=x<=(\S+)\.", r"\1 is not from \2 to \3."),
+)
+
+
+def usage_message(text: str) -> str:
+    """click's words for a bad number, in plain words: `'abc' is not a whole number.`
+    rather than `'abc' is not a valid int range.`, `0 is too small (at least 1).`"""
+    import re
+
+    for pattern, replacement in _RANGE_WORDS:
+        text = re.sub(pattern, replacement, text)
+    return text
 
 
 def _safe(state: Any, text: str) -> str:

@@ -6,13 +6,20 @@ a dict or a UsageError out.
 from __future__ import annotations
 
 import base64
+import os
 from pathlib import Path
 from typing import Any
 
 from mailtrap_cli.api.errors import UsageError
 from mailtrap_cli.api.sending import STREAMS
 from mailtrap_cli.io import IO
-from mailtrap_cli.message import decode_attachment, loads_json, parse_address
+from mailtrap_cli.message import (
+    MAX_MESSAGE_BYTES,
+    UnsendableJSON,
+    decode_attachment,
+    loads_json,
+    parse_address,
+)
 
 
 def address(value: str, flag: str) -> dict[str, str]:
@@ -61,10 +68,7 @@ def body(inline: str | None, path: str | None, flag: str, io: IO | None = None) 
 def attachment(path: str, flag: str, *, content_id: str | None = None) -> dict[str, Any]:
     import mimetypes
 
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise UsageError(f"cannot read {flag} {path}: {exc.strerror or exc}") from None
+    data = read_attachment(path, flag)
     if not data:
         raise UsageError(f"{flag} {path}: the file is empty",
                          hint="the API refuses an attachment without content")
@@ -78,6 +82,34 @@ def attachment(path: str, flag: str, *, content_id: str | None = None) -> dict[s
         item["disposition"] = "inline"
         item["content_id"] = content_id
     return item
+
+
+def read_attachment(path: str, flag: str, limit: int = MAX_MESSAGE_BYTES) -> bytes:
+    """A regular file's bytes, at most `limit` of them: checked before reading,
+    so `--attach /dev/zero` or a FIFO is refused at once instead of read forever."""
+    import stat
+
+    try:
+        # stat first: opening a FIFO would wait for a writer.
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise UsageError(f"{flag} {path}: not a regular file",
+                             hint="attach a file (not a device, pipe or folder)")
+        with open(path, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise UsageError(f"{flag} {path}: not a regular file",
+                                 hint="attach a file (not a device, pipe or folder)")
+            if info.st_size > limit:
+                raise UsageError(f"{flag} {path}: {info.st_size} bytes; a message may hold "
+                                 f"at most {limit} bytes")
+            data = handle.read(limit + 1)
+    except IsADirectoryError:
+        raise UsageError(f"{flag} {path}: not a regular file (a folder)") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read {flag} {path}: {exc.strerror or exc}") from None
+    if len(data) > limit:   # it grew while we read
+        raise UsageError(f"{flag} {path}: more than {limit} bytes")
+    return data
 
 
 def inline_attachment(spec: str) -> dict[str, Any]:
@@ -123,6 +155,10 @@ def template_variables(values: list[str] | None, vars_file: str | None,
     for key, value in pairs(values, "--var"):
         try:
             variables[key] = loads_json(value)
+        except UnsendableJSON as exc:   # 1e999: JSON, but nothing can send it
+            raise UsageError(f"--var {key}={value}: {exc}",
+                             hint="quote it to send it as text: --var 'KEY=\"...\"'"
+                             ) from None
         except ValueError:
             variables[key] = value
     return variables
@@ -141,7 +177,8 @@ def check_template(template: str, given: dict[str, Any]) -> None:
         uuid.UUID(template)
     except ValueError:
         raise UsageError(f"--template {template!r} is not a template UUID",
-                         hint="`mailtrap templates list` shows each template's uuid") from None
+                         hint="`mailtrap templates list` shows each template's uuid"
+                         ) from None
 
 
 def stream_and_sandbox(state: Any, stream: str | None, sandbox: int | None) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,7 +51,11 @@ ENV = {
     "output": "MAILTRAP_OUTPUT",
     "base_url": "MAILTRAP_BASE_URL",
     "config_dir": "MAILTRAP_CONFIG_DIR",
+    "webhook_secret": "MAILTRAP_WEBHOOK_SECRET",
 }
+# Kept in a profile by `webhooks create --save-secret`; like the token, never
+# shown by `config list` and never taken from argv by `config set`.
+WEBHOOK_SECRET_KEY = "webhook_secret"  # noqa: S105 - a key name, not a secret
 
 
 def config_dir() -> Path:
@@ -100,8 +105,8 @@ def load_file(path: Path | None = None) -> dict[str, Any]:
 
 
 # What each known key may hold; unknown keys are left alone.
-_TEXT_KEYS = ("token", "from", "stream", "output", "base_url", "api_url", "send_url",
-              "bulk_url", "sandbox_url")
+_TEXT_KEYS = ("token", WEBHOOK_SECRET_KEY, "from", "stream", "output", "base_url", "api_url",
+              "send_url", "bulk_url", "sandbox_url")
 _ID_KEYS = ("account_id", "sandbox_id", "project_id")
 
 
@@ -124,8 +129,18 @@ def _check_types(data: dict[str, Any], path: Path) -> None:
                 raise bad(where, "a number", value)
 
 
-def save_file(data: dict[str, Any], path: Path | None = None) -> Path:
-    """Write atomically: temp file in the same folder, fsync, os.replace; 0600 in a 0700 folder."""
+def _stderr_warning(message: str) -> None:
+    print(f"warning: {message}", file=sys.stderr, flush=True)
+
+
+def save_file(data: dict[str, Any], path: Path | None = None, *,
+              warn: Callable[[str], None] | None = None) -> Path:
+    """Write atomically: temp file in the same folder, fsync, os.replace; 0600.
+
+    A folder this creates is 0700. An existing one keeps its mode (it may be a
+    shared folder named by MAILTRAP_CONFIG_DIR): when others can read it, `warn`
+    (default: a line on stderr) says so instead of changing it.
+    """
     import tomli_w
 
     path = path or config_path()
@@ -133,15 +148,20 @@ def save_file(data: dict[str, Any], path: Path | None = None) -> Path:
     if linked:  # a dotfiles link: update the file it points to, keep the link
         path = path.resolve()
     folder = path.parent
+    existed = folder.is_dir()
     try:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     except OSError as exc:
         raise ConfigError(f"cannot write config file {path}: {exc.strerror or exc}",
                           hint="check the folder's permissions, or set MAILTRAP_CONFIG_DIR"
                           ) from None
-    if not linked:  # the folder of a linked file is the user's own business
+    if not existed:
         with contextlib.suppress(OSError):
-            os.chmod(folder, 0o700)
+            os.chmod(folder, 0o700)   # whatever the umask
+    elif not linked:  # the folder of a linked file is the user's own business
+        problem = open_folder_warning(folder)
+        if problem:
+            (warn or _stderr_warning)(problem)
     tmp = folder / f".{path.name}.{os.getpid()}.tmp"
     payload = tomli_w.dumps(data).encode("utf-8")
     try:
@@ -161,6 +181,89 @@ def save_file(data: dict[str, Any], path: Path | None = None) -> Path:
                           hint="check the folder's permissions, or set MAILTRAP_CONFIG_DIR"
                           ) from None
     return path
+
+
+def open_folder_warning(folder: Path) -> str | None:
+    """A warning when others may list or enter the config folder, else None."""
+    try:
+        mode = folder.stat().st_mode & 0o777
+    except OSError:
+        return None
+    if os.name != "posix" or not mode & 0o077:
+        return None
+    return (f"config folder {folder} is open to other users (mode {mode:o}); the config "
+            f"file itself is 0600, but consider `chmod 700 {folder}`")
+
+
+@contextlib.contextmanager
+def editing(path: Path | None = None, *, warn: Callable[[str], None] | None = None,
+            wait: float = 10.0) -> Iterator[dict[str, Any]]:
+    """Read-modify-write of the config file under an exclusive lock, so updates
+    made at once (20 parallel `config use --create`) are all kept:
+
+        with config.editing() as data:
+            data.setdefault("profiles", {})["q1"] = {}
+
+    The file is written when the block ends without an exception.
+    """
+    path = path or config_path()
+    target = path.resolve() if path.is_symlink() else path
+    lock = target.parent   # the folder itself is locked: no lock file left beside
+    try:
+        if not lock.is_dir():
+            lock.mkdir(parents=True, exist_ok=True, mode=0o700)
+            with contextlib.suppress(OSError):
+                os.chmod(lock, 0o700)
+        fd = os.open(lock, os.O_RDONLY)
+    except OSError as exc:
+        raise ConfigError(f"cannot write config file {path}: {exc.strerror or exc}",
+                          hint="check the folder's permissions, or set MAILTRAP_CONFIG_DIR"
+                          ) from None
+    try:
+        _lock_waiting(fd, lock, wait)
+        data = load_file(path)
+        yield data
+        save_file(data, path, warn=warn)
+    finally:
+        os.close(fd)   # drops the lock
+
+
+def _lock_waiting(fd: int, lock: Path, wait: float) -> None:
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: unlocked, as before
+        return
+    import time
+
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except OSError:
+            if time.monotonic() >= deadline:
+                raise ConfigError(f"the config file is locked by another mailtrap process "
+                                  f"({lock})", hint="try again when it has finished") from None
+            time.sleep(0.02)
+
+
+def cleartext_warning(url: str) -> str | None:
+    """A warning for an http:// URL that is not on this machine: the token would
+    travel in clear text. None for https or loopback."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url.strip())
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return None
+    if parts.scheme != "http" or not host:
+        return None
+    if host in ("localhost", "::1") or host.startswith("127.") or host.endswith(".localhost") \
+            or url.strip().startswith(LOCAL_INPROCESS_URL):
+        return None
+    return (f"{url} is plain http on another machine: the API token would travel in "
+            "clear text; use https:// unless this network is yours")
 
 
 def hosts_from_base(base: str, *, local: bool) -> dict[str, str]:
@@ -184,6 +287,8 @@ class Settings:
     values: dict[str, Any] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
     is_local: bool = False
+    webhook_secret: str | None = None
+    webhook_secret_source: str | None = None
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.values.get(key, default)
@@ -260,6 +365,13 @@ def resolve(profile_flag: str | None = None, data: dict[str, Any] | None = None)
     if not token and is_local:
         token, token_source = LOCAL_TOKEN, "built-in (local profile accepts any token)"
     values.pop("token", None)
+    secret = os.environ.get(ENV[WEBHOOK_SECRET_KEY]) or None
+    secret_source = f"env {ENV[WEBHOOK_SECRET_KEY]}" if secret else None
+    if not secret and stored.get(WEBHOOK_SECRET_KEY):
+        secret = str(stored[WEBHOOK_SECRET_KEY])
+        secret_source = f"config file (profile {name})"
+    values.pop(WEBHOOK_SECRET_KEY, None)
+    sources.pop(WEBHOOK_SECRET_KEY, None)
 
     env_base = os.environ.get(ENV["base_url"])
     if env_base:
@@ -280,7 +392,15 @@ def resolve(profile_flag: str | None = None, data: dict[str, Any] | None = None)
             if override:
                 hosts[host] = str(override).rstrip("/")
     return Settings(profile=name, token=token, token_source=token_source, hosts=hosts,
-                    values=values, sources=sources, is_local=is_local)
+                    values=values, sources=sources, is_local=is_local,
+                    webhook_secret=secret, webhook_secret_source=secret_source)
+
+
+def save_webhook_secret(profile: str, secret: str) -> Path:
+    """Store a webhook signing secret in `profile` (the file stays 0600)."""
+    data = load_file()
+    data.setdefault("profiles", {}).setdefault(profile, {})[WEBHOOK_SECRET_KEY] = secret
+    return save_file(data)
 
 
 def check_url(url: str, where: str, path: Path | None = None) -> None:
@@ -301,6 +421,10 @@ def check_url(url: str, where: str, path: Path | None = None) -> None:
 
 
 def check_key(key: str) -> None:
+    if key == WEBHOOK_SECRET_KEY:
+        raise UsageError("the webhook secret is not set through `config set` (it would land "
+                         "in shell history)", hint="use MAILTRAP_WEBHOOK_SECRET, or "
+                         "`mailtrap webhooks create --save-secret`")
     if key not in PROFILE_KEYS:
         raise UsageError(f"unknown config key '{key}'",
                          hint="keys: " + ", ".join(PROFILE_KEYS))

@@ -25,6 +25,7 @@ class State:
     output: str | None = None
     timeout: float | None = None
     yes: bool = False
+    fields: list[str] | None = None
     io: IO = field(default_factory=IO)
     _settings: Any = field(default=None, repr=False)
     _out: Any = field(default=None, repr=False)
@@ -60,6 +61,11 @@ class State:
 
     def set_timeout(self, seconds: float) -> None:
         self.timeout = seconds
+
+    def set_fields(self, fields: list[str]) -> None:
+        self.fields = fields
+        if self._out is not None:
+            self._out.fields = fields
 
     def set_yes(self) -> None:
         self.yes = True
@@ -101,6 +107,7 @@ class State:
 
                 raise UsageError(f"{source}: '{mode}' is not one of {', '.join(MODES)}")
             self._out = Output(mode, io=self.io)
+            self._out.fields = self.fields
         return self._out
 
     def client(self, *, need_token: bool = True) -> Any:
@@ -197,14 +204,6 @@ class State:
             self.out.info(f"dry run: nothing was sent; profile '{settings.profile}' has no API "
                           "token, so the real run would fail with exit 4 "
                           "(`mailtrap auth login` or MAILTRAP_API_TOKEN)")
-
-    def dry_run(self, method: str, host: str, path: str, *, params: dict | None = None,
-                body: Any = None, headers: dict[str, str] | None = None) -> None:
-        """show_call for a request that is not a Call (kept for callers outside the kit)."""
-        from mailtrap_cli.api.calls import Call
-
-        self.show_call(Call(method, path, body, host=host, params=dict(params or {}),
-                            headers=dict(headers or {})))
 
     def resolve_id(self, key: str, value: Any, flag: str) -> int:
         return resolve_id(self, key, value, flag)

@@ -109,7 +109,9 @@ def write_new(target: Path, chunks: Iterable[bytes], *, overwrite: bool) -> int:
             target.unlink(missing_ok=True)
             raise
         return size
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.part")
+    # A short name of its own: the target's name plus a suffix would pass the
+    # 255-byte limit for a name near it (a 240-byte attachment name).
+    tmp = target.with_name(f".mailtrap-{os.getpid()}-{os.urandom(4).hex()}.part")
     try:
         with open(tmp, "wb") as handle:
             for chunk in chunks:

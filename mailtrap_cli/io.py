@@ -91,7 +91,9 @@ class IO:
         """y/N on stderr, the answer from stdin; an empty answer or end of input is no.
         Ctrl-C is not caught: it interrupts the run (exit 130)."""
         while True:
-            self.stderr.write(f"{question} [y/N]: ")
+            from mailtrap_cli.safetext import visible
+
+            self.stderr.write(f"{visible(question)} [y/N]: ")
             self.stderr.flush()
             line = self.stdin.readline()
             if not line:
@@ -103,6 +105,12 @@ class IO:
             if answer in ("", "n", "no"):
                 return False
             self.stderr.write("please answer y or n\n")
+
+    def secret(self, prompt: str) -> str:
+        """A hidden answer from the terminal (the token at `auth login`)."""
+        import getpass
+
+        return getpass.getpass(f"{prompt}: ", stream=self.stderr)
 
     # -- user files and `-` --------------------------------------------------
     def claim_stdin(self, flag: str) -> None:
@@ -143,10 +151,14 @@ class IO:
     def debug_line(self, text: str) -> None:
         """--debug: the HTTP exchange (already redacted by the client)."""
         if self.debug:
-            print(text, file=self.stderr, flush=True)
+            from mailtrap_cli.safetext import visible
+
+            print(visible(text, lines=True), file=self.stderr, flush=True)
 
     def retry_line(self, text: str) -> None:
         """`retry: HTTP 503; retrying in 1.0s`; silent with -q, and with --debug (the
         exchange shows it)."""
         if not self.quiet and not self.debug:
-            print(f"retry: {text}", file=self.stderr, flush=True)
+            from mailtrap_cli.safetext import visible
+
+            print(f"retry: {visible(text)}", file=self.stderr, flush=True)

@@ -36,7 +36,10 @@ RESERVED_HEADERS = frozenset({
     "x-mt-category", "x-mt-custom-variables",
 })
 
-_SPECIALS = r'\s@<>()\[\],;:"\\'
+# What str.splitlines() and the MIME writer take for a line break, and other
+# control characters (NUL, DEL ...) that have no place in a header value.
+_BREAKS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\x85\u2028\u2029]")
+_SPECIALS = r'\s@<>()\[\],;:"\\\x00-\x1f\x7f\ud800-\udfff'
 _EMAIL = re.compile(
     rf"^[^{_SPECIALS}]+@(?:[^{_SPECIALS}.]+\.)+[^{_SPECIALS}.]+$"
 )
@@ -75,14 +78,71 @@ def parse_address(text: str) -> dict[str, str]:
     return {"email": email, "name": name} if name else {"email": email}
 
 
+class UnsendableJSON(ValueError):  # noqa: N818 - a ValueError, as json's own
+    """JSON that parses but cannot be sent: a number out of range (1e999 is
+    infinite for Python, and no JSON encoder writes it back), NaN, or nesting
+    deeper than the parser can follow."""
+
+
+MAX_JSON_DEPTH = 200
+
+
 def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
+    raise ValueError(f"{name} is not valid JSON")   # not JSON at all (`--var x=NaN` is text)
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        shown = text if len(text) <= 30 else text[:30] + "…"
+        raise UnsendableJSON(f"the number {shown} is out of range")
+    return value
 
 
 def loads_json(text: str | bytes) -> Any:
-    """json.loads without Python's NaN / Infinity / -Infinity, which are not JSON: a
-    body holding one could not be sent. ValueError (JSONDecodeError for syntax) otherwise."""
-    return json.loads(text, parse_constant=_refuse_constant)
+    """json.loads without Python's NaN / Infinity / -Infinity and numbers that
+    overflow to them (1e999), which could not be sent back out, nor nesting
+    past MAX_JSON_DEPTH. ValueError (JSONDecodeError for syntax) otherwise."""
+    try:
+        value = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
+    except RecursionError:
+        raise UnsendableJSON("nested too deeply") from None
+    if _too_deep(value):
+        raise UnsendableJSON(f"nested more than {MAX_JSON_DEPTH} levels deep")
+    return value
+
+
+def _too_deep(value: Any) -> bool:
+    """True when arrays/objects nest past MAX_JSON_DEPTH (checked without recursion,
+    so the check itself cannot overflow)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > MAX_JSON_DEPTH:
+            return True
+        stack.extend((child, depth + 1) for child in children
+                     if isinstance(child, (dict, list)))
+    return False
+
+
+def unsendable(value: Any) -> str | None:
+    """Why `value` cannot go out as JSON (a non-finite number, nesting too deep),
+    or None. The same encoder settings as requests (allow_nan=False)."""
+    try:
+        json.dumps(value, allow_nan=False)
+    except ValueError:
+        return "a number out of range for JSON (such as 1e999 or NaN)"
+    except RecursionError:
+        return "nested too deeply"
+    except TypeError as exc:
+        return f"cannot be written as JSON: {exc}"
+    return None
 
 
 def merge_base(base: dict[str, Any] | None, request: dict[str, Any]) -> dict[str, Any]:
@@ -196,10 +256,13 @@ def _check_extras(payload: dict[str, Any], errors: list[str]) -> None:
                     errors.append(f"header '{key}' must have a string value")
                 if key.strip().lower() in RESERVED_HEADERS:
                     errors.append(f"header '{key}' is reserved and cannot be set")
-                elif not key or any(c in key for c in ": \t\r\n"):
+                elif (not key or any(c in key for c in ": \t\r\n") or not key.isascii()
+                      or not key.isprintable()):
                     errors.append(f"header name '{key}' is invalid")
-                elif isinstance(value, str) and ("\n" in value or "\r" in value):
-                    errors.append(f"header '{key}' must not contain line breaks")
+                elif isinstance(value, str) and _BREAKS.search(value):
+                    # \v, \f, U+2028 ... are line breaks to the MIME writer too.
+                    errors.append(f"header '{key}' must not contain line breaks or "
+                                  "control characters")
     attachments = payload.get("attachments")
     if attachments is None:
         return
@@ -236,6 +299,11 @@ def validate_message(payload: Any, *, check_size: bool = True) -> list[str]:
     if not isinstance(payload, dict):
         return ["the message must be a JSON object"]
     errors: list[str] = []
+    where = not_utf8(payload)
+    if where:
+        # Bytes that were not UTF-8 (on the command line, in a file) became lone
+        # surrogates: no JSON encoder or MIME writer can send them.
+        return [f"'{where}' is not valid UTF-8 text"]
     sender = payload.get("from")
     if sender is None:
         errors.append("'from' is required")
@@ -255,6 +323,34 @@ def validate_message(payload: Any, *, check_size: bool = True) -> list[str]:
         if size > MAX_MESSAGE_BYTES:
             errors.append(too_large_message(size, MAX_MESSAGE_BYTES))
     return errors
+
+
+def not_utf8(value: Any, path: str = "") -> str | None:
+    """The path of the first string (key or value) in `value` that cannot be
+    encoded as UTF-8 (a lone surrogate), or None. Iterative: no recursion limit."""
+    stack: list[tuple[Any, str]] = [(value, path)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, str):
+            if not _utf8(item):
+                return where or "text"
+        elif isinstance(item, dict):
+            for key, inner in item.items():
+                label = f"{where}.{key}" if where else str(key)
+                if isinstance(key, str) and not _utf8(key):
+                    return label
+                stack.append((inner, label))
+        elif isinstance(item, list):
+            stack.extend((inner, f"{where}[{i}]") for i, inner in enumerate(item))
+    return None
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def too_large_message(size: int, limit: int) -> str:

@@ -66,6 +66,15 @@ def _set_timeout(ctx: Any, param: Any, value: float | None) -> float | None:
     return value
 
 
+def _set_fields(ctx: Any, param: Any, value: str | None) -> str | None:
+    if value is not None:
+        fields = [f.strip() for f in value.split(",")]
+        if not all(fields):
+            raise typer.BadParameter(f"'{value}' is not a list of field names like id,name,to")
+        get_state(ctx).set_fields(fields)
+    return value
+
+
 def _set_yes(ctx: Any, param: Any, value: bool) -> bool:
     if value:
         get_state(ctx).set_yes()
@@ -99,6 +108,10 @@ def global_params() -> list[Any]:
                     callback=_set_output, metavar="FORMAT", autocompletion=_complete_output,
                     help="auto|table|json|jsonl|tsv (env MAILTRAP_OUTPUT). auto: table on a "
                     "terminal, JSON when piped.", **common),
+        TyperOption(param_decls=["--fields", "fields"], type=str, default=None,
+                    callback=_set_fields, metavar="A,B.C",
+                    help="Only these fields: the table's columns, the JSON objects' keys "
+                    "(a.b reaches into nested objects).", **common),
         TyperOption(param_decls=["--quiet", "-q", "quiet"], is_flag=True, default=False,
                     callback=_set_quiet, help="No hints or progress on stderr.", **common),
         TyperOption(param_decls=["--no-color", "no_color"], is_flag=True, default=False,
@@ -112,12 +125,33 @@ def global_params() -> list[Any]:
     ]
 
 
+def _help_option_names(command: Any, ctx: Any) -> list[str]:
+    """`-h`, `--help` in that order: click returns them from a set, so their order
+    (in TAB completion) changed from one run to the next."""
+    taken = {name for param in command.params for name in (*param.opts, *param.secondary_opts)}
+    return [name for name in ctx.help_option_names if name not in taken]
+
+
 class MailtrapCommand(TyperCommand):
     """A leaf command that also takes the global options."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.params.extend(global_params())
+
+    def get_help_option_names(self, ctx: Any) -> list[str]:
+        return _help_option_names(self, ctx)
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        """`Usage: mailtrap config get KEY`, not typer's `{KEY}` (and no `[]` for an
+        argument documented beside another, as `api`'s PATH)."""
+        pieces = []
+        for piece in super().collect_usage_pieces(ctx):
+            if piece.startswith("{") and piece.endswith("}"):
+                piece = piece[1:-1]
+            if piece not in ("", "[]"):
+                pieces.append(piece)
+        return pieces
 
 
 class OwnTimeoutCommand(MailtrapCommand):
@@ -137,6 +171,9 @@ class MailtrapGroup(TyperGroup):
         super().__init__(*args, **kwargs)
         names = {p.name for p in self.params}
         self.params.extend(p for p in global_params() if p.name not in names)
+
+    def get_help_option_names(self, ctx: Any) -> list[str]:
+        return _help_option_names(self, ctx)
 
     # Sub-groups may be built on first use (lazy_groups.py): list names without
     # building them, and complete them from their help alone.

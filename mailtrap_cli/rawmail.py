@@ -119,8 +119,17 @@ def _attachment(part: EmailMessage, index: int) -> dict[str, Any]:
 
 def _custom_headers(msg: EmailMessage, payload: dict[str, Any]) -> dict[str, str]:
     headers: dict[str, str] = {}
-    for name, value in msg.items():
+    # A header dropped below is never parsed (the parser of Message-ID fails on
+    # `<<<>>>`); one the parser cannot read goes out as written.
+    for name, raw in msg.raw_items():
         lowered = name.lower()
+        if lowered not in ("x-mt-category", "x-mt-custom-variables") and (
+                lowered in _DROPPED or lowered.startswith(_DROPPED_PREFIXES)):
+            continue
+        try:
+            value: Any = str(msg.policy.header_fetch_parse(name, raw))
+        except Exception:  # noqa: BLE001 - the email package's own failures
+            value = raw
         if lowered == "x-mt-category":
             payload["category"] = str(value).strip()
             continue
@@ -155,7 +164,22 @@ def _utf8_headers(data: bytes) -> bytes:
 
 
 def parse_raw(data: bytes) -> dict[str, Any]:
-    """The send payload for one raw message. ValueError when it is not usable."""
+    """The send payload for one raw message. ValueError when it is not usable.
+
+    The email package can fail in its own ways on hostile input (an IndexError on
+    `Message-ID: <<<>>>`, RecursionError on parts nested thousands deep): those
+    are ValueErrors too, so `send raw` answers with a usage error, not a crash.
+    """
+    try:
+        return _parse_raw(data)
+    except RecursionError:
+        raise ValueError("the message nests its parts too deeply to be read") from None
+    except (IndexError, KeyError, AttributeError, TypeError, LookupError) as exc:
+        raise ValueError(f"a header or part cannot be read ({type(exc).__name__}: "
+                         f"{exc})") from None
+
+
+def _parse_raw(data: bytes) -> dict[str, Any]:
     if not data.strip():
         raise ValueError("the message is empty")
     msg = BytesParser(policy=policy.default).parsebytes(_utf8_headers(data))

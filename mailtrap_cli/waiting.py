@@ -202,21 +202,111 @@ def scan_from(fetch_page: FetchPage, filters: Filters, floor_id: int,
     return None, newest, last_id
 
 
+FirstPoll = Callable[[], tuple[list[dict[str, Any]], int, "datetime | None"]]
+
+
+def transient(exc: Exception) -> bool:
+    """A failure worth polling again within the timeout: network trouble, 429,
+    5xx, an answer that was not what the API sends. Auth, not found and other
+    refusals end the wait at once (polling again cannot change them)."""
+    from mailtrap_cli.api.errors import (
+        AuthError,
+        MailtrapError,
+        NetworkError,
+        NotFoundError,
+        RateLimitedError,
+        TimedOutError,
+        UsageError,
+    )
+
+    if isinstance(exc, (AuthError, NotFoundError, UsageError, TimedOutError)):
+        return False
+    if isinstance(exc, (NetworkError, RateLimitedError)):
+        return True
+    if isinstance(exc, MailtrapError):
+        status = exc.status
+        return status is None or status >= 500 or status in (408, 429) or status < 300
+    return False
+
+
+def baseline(page: list[dict[str, Any]], cutoff: datetime | None) -> int:
+    """The floor id: messages above it are new. Without `cutoff`, the newest id
+    on the page. With one (the first poll was retried, so mail may have arrived
+    meanwhile), only messages created before `cutoff` (server time when the wait
+    started) are old; a message without a readable time counts as old."""
+    floor = 0
+    for message in page:
+        ident = message.get("id") if isinstance(message, dict) else None
+        if not isinstance(ident, int) or isinstance(ident, bool):
+            continue
+        if cutoff is not None:
+            created = parse_api_time(message.get("created_at"))
+            if created is not None and created >= cutoff:
+                continue
+        floor = max(floor, ident)
+    return floor
+
+
 def wait_for(fetch_page: FetchPage, filters: Filters, *, timeout: float, interval: float,
              since_start: bool, clock: Callable[[], float] = time.monotonic,
-             sleep: Callable[[float], None] = time.sleep) -> dict[str, Any] | None:
+             sleep: Callable[[float], None] = time.sleep, first_poll: FirstPoll | None = None,
+             started: float | None = None,
+             on_error: Callable[[Exception], None] | None = None) -> dict[str, Any] | None:
     """Poll until a message matches (returned) or `timeout` seconds pass (None).
 
     `since_start`: the first poll only records the newest id as the boundary.
+    `first_poll` (optional) answers (page, HTTP attempts it took, server time of
+    the answer); when it took retries, or failed first, messages created after
+    the wait started (server time) are not taken for old ones. A transient
+    failure (see transient()) is polled again within the timeout, reported
+    through `on_error`; any other failure ends the wait by raising.
     When more than MAX_SCAN_PAGES pages arrived between two polls, the rest
     (a (resume last_id, floor) gap) is looked at on the following polls.
     """
-    deadline = clock() + timeout
+    started = clock() if started is None else started
+    deadline = started + timeout
+    backoff = Backoff(interval)
+
+    def pause() -> bool:
+        remaining = deadline - clock()
+        if remaining <= 0:
+            return False
+        sleep(min(backoff.next(), remaining))
+        return True
+
+    def failed(exc: Exception) -> None:
+        if not transient(exc):
+            raise exc
+        if on_error is not None:
+            on_error(exc)
+
     floor = 0
     if since_start:
-        first = fetch_page(None)
-        floor = max((m["id"] for m in first if isinstance(m.get("id"), int)), default=0)
-    backoff = Backoff(interval)
+        poll = first_poll or (lambda: (fetch_page(None), 1, None))
+        retried = False
+        while True:
+            try:
+                page, attempts, server_time = poll()
+                break
+            except Exception as exc:  # noqa: BLE001 - sorted by transient()
+                failed(exc)
+                retried = True
+                if not pause():
+                    return None
+        cutoff = None
+        if retried or attempts > 1:
+            # Server time when the wait started, at the earliest (the Date header is
+            # cut to the second), so nothing that arrived since is taken for old.
+            elapsed = clock() - started
+            now = server_time or datetime.now(timezone.utc)
+            cutoff = now - timedelta(seconds=elapsed)
+        floor = baseline(page, cutoff)
+        if cutoff is not None:
+            found = next((m for m in page if isinstance(m, dict)
+                          and isinstance(m.get("id"), int) and m["id"] > floor
+                          and filters.matches(m)), None)
+            if found is not None:
+                return found
     polled = since_start
     gaps: list[tuple[int, int]] = []       # newest first
     while True:
@@ -226,12 +316,17 @@ def wait_for(fetch_page: FetchPage, filters: Filters, *, timeout: float, interva
                 return None
             sleep(min(backoff.start if gaps else backoff.next(), remaining))
         polled = True
-        if gaps:
-            start, low = gaps.pop(0)
-            found, _, resume = scan_from(fetch_page, filters, low, start)
-        else:
-            found, newest, resume = scan_from(fetch_page, filters, floor)
-            low, floor = floor, newest
+        try:
+            if gaps:
+                start, low = gaps[0]
+                found, _, resume = scan_from(fetch_page, filters, low, start)
+                gaps.pop(0)
+            else:
+                found, newest, resume = scan_from(fetch_page, filters, floor)
+                low, floor = floor, newest
+        except Exception as exc:  # noqa: BLE001 - sorted by transient()
+            failed(exc)
+            continue
         if resume is not None:
             gaps.insert(0, (resume, low))
         if found is not None:
@@ -247,17 +342,109 @@ HREF = re.compile(r"""<a\b[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))
 # A standalone 4-8 digit number: not part of a longer number, a word, an amount,
 # a #colour, a date (2026-01-31), a decimal (3.14159) or a path.
 CODE = re.compile(r"(?<![\w#&/.,:+$€£-])(\d{4,8})(?![\w/:+%-]|[.,]\d)")
-_HIDDEN = re.compile(r"<(script|style|head|title)\b.*?</\1\s*>|<!--.*?-->", re.I | re.S)
 _BREAK = re.compile(r"<\s*(br|/p|/div|/tr|/li|/h\d|/td)\b[^>]*>", re.I)
-_TAG = re.compile(r"<[^>]+>")
 _TRAILING = ".,;:!?'\""
 
 
+_HIDDEN_TAGS = ("script", "style", "head", "title")
+_TAG_NAME = re.compile(r"<\s*(/?[a-z][a-z0-9]*)", re.I)
+
+
+def _tags(html: str) -> Iterable[tuple[int, int, str]]:
+    """(start, end, tag) for each `<...>`, in one pass: the same tags the regex
+    `<[^>]+>` finds, without its quadratic rescans of a body full of `<` and
+    no `>`. Comments and script/style/head/title bodies come as one hidden
+    span (tag ""), as `<!--.*?-->` and `<script\b.*?</script>` would; an opener
+    without its closer is an ordinary tag. Each str.find result is reused or
+    remembered as missing, so the whole body is scanned a bounded number of times."""
+    low = html.lower()
+    missing: set[str] = set()    # closers not found after some point: never after it
+    pos = 0
+    while True:
+        lt = html.find("<", pos)
+        if lt < 0:
+            return
+        if html.startswith("<!--", lt) and "-->" not in missing:
+            close = html.find("-->", lt + 4)
+            if close >= 0:
+                yield lt, close + 3, ""
+                pos = close + 3
+                continue
+            missing.add("-->")
+        gt = html.find(">", lt + 1)
+        if gt < 0:
+            return
+        if gt == lt + 1:      # "<>": not a tag ([^>]+ needs one character)
+            pos = lt + 1
+            continue
+        name = _TAG_NAME.match(html, lt, gt)
+        word = name.group(1).lower() if name else ""
+        if word in _HIDDEN_TAGS and word not in missing:
+            closer = low.find("</" + word, gt)
+            end = html.find(">", closer) if closer >= 0 else -1
+            if end >= 0:
+                yield lt, end + 1, ""
+                pos = end + 1
+                continue
+            missing.add(word)
+        yield lt, gt + 1, html[lt:gt + 1]
+        pos = gt + 1
+
+
+_HREF_TOKEN = re.compile(r"<a\b|>|\bhref\s*=\s*", re.I)
+_UNQUOTED = re.compile(r"""[^\s>"']+""")
+
+
+def _hrefs(html: str) -> Iterable[str]:
+    """The href value of each `<a ...>` tag, as HREF would find them, in one pass:
+    a body of `<a ` or `<a href="` without end costs no rescans. Each search for a
+    closing quote is remembered, so no stretch of the body is read twice."""
+    inside = False            # after `<a`, before its `>`
+    next_quote: dict[str, int] = {}
+    pos = 0
+    while True:
+        token = _HREF_TOKEN.search(html, pos)
+        if token is None:
+            return
+        text = token.group(0)
+        pos = token.end()
+        if text == ">":
+            inside = False
+            continue
+        if text[:2].lower() == "<a":
+            inside = True
+            continue
+        if not inside:
+            continue
+        quote = html[pos:pos + 1]
+        if quote in ('"', "'"):
+            close = next_quote.get(quote, -2)
+            if close <= pos:
+                close = html.find(quote, pos + 1)
+                next_quote[quote] = close if close >= 0 else len(html) + 1
+            if 0 <= close <= len(html) - 1 and html[close] == quote:
+                yield html[pos + 1:close]
+                inside = False
+                pos = close + 1
+            continue
+        value = _UNQUOTED.match(html, pos)
+        if value is not None:
+            yield value.group(0)
+            inside = False
+            pos = value.end()
+
+
 def html_to_text(html: str) -> str:
-    text = _HIDDEN.sub(" ", html)
-    text = _BREAK.sub("\n", text)
-    text = _TAG.sub(" ", text)
-    return htmllib.unescape(text)
+    """The visible text: hidden parts dropped, line-ending tags made line breaks,
+    other tags spaces, entities decoded. Linear in the size of the HTML."""
+    out: list[str] = []
+    pos = 0
+    for start, end, tag in _tags(html):
+        out.append(html[pos:start])
+        out.append("\n" if tag and _BREAK.match(tag) else " ")
+        pos = end
+    out.append(html[pos:])
+    return htmllib.unescape("".join(out))
 
 
 _PAIRS = {")": "(", "]": "[", "}": "{"}
@@ -287,8 +474,8 @@ def links(text: str | None, html: str | None) -> list[str]:
     text body, then bare URLs in the HTML's text."""
     found: list[str] = []
     if html:
-        for match in HREF.finditer(html):
-            url = htmllib.unescape(next(g for g in match.groups() if g is not None)).strip()
+        for value in _hrefs(html):
+            url = htmllib.unescape(value).strip()
             if url.lower().startswith(("http://", "https://")):
                 found.append(url)
     if text:

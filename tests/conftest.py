@@ -26,8 +26,30 @@ import requests
 from mailtrap_cli.local.http import RunningServer
 from tests import spec_check
 
+pytest_plugins = ["pytester"]   # tests of this harness run pytest on a sample file
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if in_ci() and not spec_check.available():
+        raise pytest.UsageError(
+            f"CI is set but {spec_check.SPEC_DIR} is missing: the OpenAPI check of every "
+            "exchange (tests/spec_check.py) would be off; put the specs there")
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int,
+                            config: pytest.Config) -> None:
+    if not spec_check.available():
+        terminalreporter.write_sep("-", "OpenAPI spec check OFF", yellow=True, bold=True)
+        terminalreporter.write_line(
+            f"{spec_check.SPEC_DIR} not found: no request or answer in this run was checked "
+            "against the official specs (in CI, with env CI set, this is an error)")
 
 
 @dataclass
@@ -98,9 +120,55 @@ class ServerHandle:
         return self.http.request(method, self.url + path, timeout=10, **kw)
 
 
+# Servers whose handlers outlived their test: a crash they have later is still a failure.
+_late_apps: list[tuple[str, Any, int]] = []
+
+
+def _late_crashes() -> list[str]:
+    return [f"{test}: {crash}" for test, app, seen in _late_apps for crash in app.crashes[seen:]]
+
+
+@pytest.fixture(autouse=True)
+def _no_late_crash() -> Iterator[None]:
+    """Fails the test during which a handler of an earlier test's server crashed."""
+    before = len(_late_crashes())
+    yield
+    late = _late_crashes()[before:]
+    if late:
+        pytest.fail("a built-in server handler crashed after its test ended:\n"
+                    + "\n".join(late[:3]), pytrace=False)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if _late_crashes() and session.exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 @pytest.fixture
 def server(request: pytest.FixtureRequest) -> Iterator[ServerHandle]:
-    running = RunningServer(":memory:")
+    yield from _checked(request, RunningServer(":memory:"))
+
+
+@pytest.fixture
+def tls_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ServerHandle]:
+    """`server` over HTTPS, with SMTP (STARTTLS) and SMTPS listeners; the local CA
+    is `handle.tls.ca` (made under tmp_path)."""
+    pytest.importorskip("cryptography")
+    from mailtrap_cli.local.tls import ensure
+
+    files = ensure(tmp_path / "tls")
+    handle_iter = _checked(request, RunningServer(":memory:", smtp=True, tls=files))
+    handle = next(handle_iter)
+    handle.tls = files
+    handle.http.verify = str(files.ca)
+    handle.http.trust_env = False   # REQUESTS_CA_BUNDLE in the environment would win
+    yield handle
+    yield from handle_iter
+
+
+def _checked(request: pytest.FixtureRequest, running: RunningServer) -> Iterator[ServerHandle]:
+    """Yield a handle on `running`; every exchange is checked against the specs and
+    the test fails when the server crashed in a handler."""
     problems: list[str] = []
     checking = spec_check.available() and request.node.get_closest_marker("no_spec_check") is None
     if checking:
@@ -117,6 +185,10 @@ def server(request: pytest.FixtureRequest) -> Iterator[ServerHandle]:
         yield ServerHandle(running)
     finally:
         running.stop()
+    if running.unfinished:
+        _late_apps.append((request.node.nodeid, running.app, len(running.app.crashes)))
+        pytest.fail("the built-in server's handler threads did not end within 5 s of its "
+                    f"stop: {', '.join(running.unfinished)}", pytrace=False)
     if running.app.crashes:
         pytest.fail("the built-in server crashed in a handler (answered 500):\n"
                     + "\n".join(running.app.crashes[:3]), pytrace=False)
@@ -194,3 +266,12 @@ def run_mailtrap():
                       proc.stderr.decode("utf-8", "replace"), proc.stdout)
 
     return run
+
+
+@pytest.fixture
+def arrivals(server: ServerHandle) -> Any:
+    """Every API request as it reaches `server` (tests/arrivals.py): method, path,
+    headers and arrival time, counted before any latency or fault."""
+    from tests.arrivals import watch
+
+    return watch(server.app)

@@ -28,9 +28,10 @@ def _failed(result, code: int) -> None:
 
 
 def _require(cli_raw, *command: str) -> None:
-    """Skip while a command another area is writing does not exist yet."""
-    if cli_raw(*command, "--help").code != 0:
-        pytest.skip(f"`mailtrap {' '.join(command)}` does not exist yet")
+    """The command is registered: one that stopped registering is a regression,
+    not a reason to skip."""
+    result = cli_raw(*command, "--help")
+    assert result.code == 0, f"`mailtrap {' '.join(command)} --help` failed: {result}"
 
 
 @pytest.fixture

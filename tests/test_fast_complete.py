@@ -18,7 +18,9 @@ from mailtrap_cli.startup import fast_complete
 from mailtrap_cli.startup.completion_tree import TREE_PATH, tree_text
 from mailtrap_cli.startup.fast_complete import answer, split_words
 
-GROUPS = json.loads(TREE_PATH.read_text(encoding="utf-8"))["groups"]
+TREE = json.loads(TREE_PATH.read_text(encoding="utf-8"))
+GROUPS = TREE["groups"]
+LEAVES = sorted(TREE["options"])
 SHELLS = ("bash", "zsh", "fish get-args", "fish is-args")
 TYPER_PATH = "from mailtrap_cli.app import main; main()"
 
@@ -70,6 +72,44 @@ def test_same_answer_as_typer(cli_raw, wide, path, shell):
         typer = cli_raw(env=env)  # app.main: typer's own completion
         case = (shell, path, incomplete)
         assert (fast[0].encode(), fast[1]) == (typer.stdout_bytes, typer.code), case
+
+
+def option_incompletes(path: str) -> list[str]:
+    names = [TREE["option_items"][i]["name"] for i in TREE["options"][path]]
+    return ["-", "--", *sorted({n[:3] for n in names}), names[0], "--zz"]
+
+
+def test_tree_has_the_option_names_of_leaves():
+    assert {"sandbox messages list", "send email", "api", "doctor"} <= set(LEAVES)
+    names = [TREE["option_items"][i]["name"] for i in TREE["options"]["sandbox messages list"]]
+    assert {"--limit", "-L", "--all", "--sandbox", "--output", "--debug"} <= set(names)
+
+
+@pytest.mark.parametrize("path", LEAVES)
+@pytest.mark.parametrize("shell", SHELLS)
+def test_same_option_names_as_typer(cli_raw, wide, path, shell):
+    """`mailtrap sandbox messages list --l<TAB>`: the leaf's options, as typer lists them."""
+    words = path.split()
+    for incomplete in option_incompletes(path):
+        env = {**request(shell, words, incomplete), **wide}
+        fast = answer(env)
+        typer = cli_raw(env=env)
+        case = (shell, path, incomplete)
+        if fast is None:  # only when rich would wrap a help text at this width
+            assert shell != "bash", case
+            continue
+        assert (fast[0].encode(), fast[1]) == (typer.stdout_bytes, typer.code), case
+
+
+@pytest.mark.parametrize("line", [
+    "mailtrap sandbox messages list --all --l",     # an option already used
+    "mailtrap sandbox messages get 42 --s",         # after an argument
+    "mailtrap sandbox messages list --limit=",      # a value
+    "mailtrap sandbox messages --l",                # a group's options
+])
+def test_option_names_in_other_places_are_left_to_typer(wide, line):
+    env = {**request("zsh", [], ""), "_TYPER_COMPLETE_ARGS": line, **wide}
+    assert answer(env) is None
 
 
 def run(code: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:

@@ -261,8 +261,8 @@ def test_global_options_before_or_after(cli, args):
     ("sandbox", "projects", "list", "-o", "tsv"),
 ], ids=["root", "group", "subgroup", "leaf"])
 def test_global_options_at_every_level_of_a_nested_group(cli, cli_raw, args):
-    if cli_raw("sandbox", "projects", "list", "--help").code != 0:
-        pytest.skip("`sandbox projects list` does not exist yet")
+    registered = cli_raw("sandbox", "projects", "list", "--help")
+    assert registered.code == 0, registered
     result = cli(*args)
     assert result.code == 0, result
     assert result.stdout.splitlines()[0].split("\t")[:2] == ["id", "name"]

@@ -27,7 +27,8 @@ class FakeClient:
         self.answer = answer
         self.calls: list[dict[str, Any]] = []
 
-    def get(self, host: str, path: str, params: dict[str, Any] | None = None) -> Any:
+    def get(self, host: str, path: str, params: dict[str, Any] | None = None,
+            expect: Any = None) -> Any:
         params = dict(params or {})
         self.calls.append(params)
         return self.answer(params)

@@ -74,11 +74,46 @@ def test_wrong_password_is_535_and_nothing_is_stored(server, smtp):
 
 
 def test_message_over_the_sandbox_limit_is_552(server, smtp):
+    """Undeclared (no SIZE at MAIL FROM): refused after DATA."""
     server.app.store.execute("UPDATE sandboxes SET max_message_size = 64 WHERE id = 1")
-    with _login(smtp) as client, pytest.raises(smtplib.SMTPDataError) as info:
-        client.sendmail("app@example.com", ["bob@example.com"], RAW + "x" * 100)
-    assert info.value.smtp_code == 552
+    with _login(smtp) as client:
+        assert client.mail("app@example.com")[0] == 250
+        assert client.rcpt("bob@example.com")[0] == 250
+        code, reply = client.data((RAW + "x" * 100).encode())
+    assert code == 552, reply
     assert _rows(server) == []
+
+
+def test_declared_size_over_the_limit_is_refused_at_mail_from(server, smtp):
+    """smtplib declares SIZE=; a message over the sandbox's limit is refused before
+    its upload, and EHLO advertises the largest sandbox limit."""
+    from mailtrap_cli.local.mailstore import set_message_limit
+
+    set_message_limit(server.app.store, 1000, sandbox_id=1)
+    with _login(smtp) as client:
+        assert client.esmtp_features["size"] == "1000"
+        with pytest.raises(smtplib.SMTPSenderRefused) as info:
+            client.sendmail("app@example.com", ["bob@example.com"], RAW + "x" * 2000)
+        assert info.value.smtp_code == 552
+        client.rset()
+        assert client.sendmail("app@example.com", ["bob@example.com"], RAW) == {}
+    assert len(_rows(server)) == 1
+
+
+def test_declared_size_checked_against_the_logged_in_sandbox(cli, server, smtp):
+    from mailtrap_cli.local.mailstore import set_message_limit
+
+    second = cli("sandbox", "sandboxes", "create", "Big", "--show-password", "-o", "json").json()
+    set_message_limit(server.app.store, 500, sandbox_id=1)
+    set_message_limit(server.app.store, 100_000, sandbox_id=second["id"])
+    big = RAW + ("x" * 70 + "\r\n") * 70
+    with _login(smtp) as client:   # sandbox 1: 500 bytes
+        assert client.esmtp_features["size"] == "100000"
+        code, reply = client.mail("app@example.com", [f"SIZE={len(big)}"])
+        assert code == 552 and b"500 bytes" in reply
+    with _login(smtp, second["username"], second["password"]) as client:
+        assert client.sendmail("app@example.com", ["bob@example.com"], big) == {}
+    assert [r["sandbox_id"] for r in _rows(server)] == [second["id"]]
 
 
 def test_reset_credentials_locks_out_the_old_ones(cli, server, smtp):

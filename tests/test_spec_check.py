@@ -45,3 +45,19 @@ def test_undescribed_path_is_caught_unless_sdk_only():
 def test_errors_are_not_checked():
     assert spec_check.check("GET", "/api/nowhere", "transactional", {}, b"", 404, b"{}",
                             "application/json") == []
+
+
+def test_account_scoped_family_is_checked_as_the_current_path():
+    """The SDKs' /api/accounts/{id}/inboxes/... is checked as /api/sandboxes/... ."""
+    ok = spec_check.check("GET", "/api/accounts/7/inboxes/1/messages", "transactional",
+                          {"page": ["1"]}, b"", 200, b"[]", "application/json")
+    assert ok == []
+    bad = spec_check.check("GET", "/api/accounts/7/inboxes/1/messages", "transactional",
+                           {"page": ["x"]}, b"", 200, b"[]", "application/json")
+    assert bad and "page" in bad[0] and "/api/accounts/7/inboxes" in bad[0]
+    body = b'{"inbox": {"name": "CI"}}'
+    created = spec_check.check("POST", "/api/accounts/7/projects/1/inboxes", "transactional",
+                               {}, body, 200, b"{}", "application/json")
+    assert not any("request body" in p for p in created)
+    assert spec_check.check("GET", "/api/accounts/7/nowhere", "transactional", {}, b"", 200,
+                            b"{}", "application/json")

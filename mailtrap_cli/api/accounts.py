@@ -8,4 +8,4 @@ from mailtrap_cli.api.client import Client
 
 
 def list_accounts(client: Client) -> list[dict[str, Any]]:
-    return client.get("api", "/api/accounts")
+    return client.get("api", "/api/accounts", expect=list)

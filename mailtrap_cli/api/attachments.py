@@ -25,13 +25,13 @@ def list_attachments(client: Client, sandbox_id: int, message_id: int, *,
                      attachment_type: str | None = None) -> list[dict[str, Any]]:
     """Every attachment of a message (a full array, not paginated)."""
     body = client.get("api", path(sandbox_id, message_id),
-                      params={"attachment_type": attachment_type})
-    return body if isinstance(body, list) else []
+                      params={"attachment_type": attachment_type}, expect=list)
+    return body
 
 
 def get_attachment(client: Client, sandbox_id: int, message_id: int,
                    attachment_id: int) -> dict[str, Any]:
-    return client.get("api", path(sandbox_id, message_id, attachment_id))
+    return client.get("api", path(sandbox_id, message_id, attachment_id), expect=dict)
 
 
 def download(client: Client, sandbox_id: int, message_id: int,
@@ -41,7 +41,4 @@ def download(client: Client, sandbox_id: int, message_id: int,
     target = follow_path(client, attachment.get("download_path"), canonical)
     response = client.request("GET", "api", target, raw=True, stream=True,
                               headers={"Accept": "*/*"})
-    try:
-        yield from response.iter_content(CHUNK)
-    finally:
-        response.close()
+    yield from client.iter_body(response, CHUNK)

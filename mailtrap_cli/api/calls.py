@@ -24,9 +24,12 @@ class Call:
     # The body as a dry run shows it when it differs from what is sent (an
     # attachment's base64 as its size); None: `body` itself.
     preview: Any = None
+    # What a 2xx body must be (a type, or a function saying what is wrong): see
+    # Client.request. None: any JSON, or nothing.
+    expect: Any = None
 
     def send(self, client: Client) -> Any:
-        kwargs: dict[str, Any] = {"params": self.params or None}
+        kwargs: dict[str, Any] = {"params": self.params or None, "expect": self.expect}
         if self.body is not None:
             kwargs["json"] = self.body
         if self.headers:

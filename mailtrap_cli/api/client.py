@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import contextlib
 import json as jsonlib
+import math
 import os
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -26,6 +28,7 @@ from typing import Any
 
 from mailtrap_cli import __version__
 from mailtrap_cli.api.errors import (
+    APIError,
     AuthError,
     ExitCode,
     MailtrapError,
@@ -37,6 +40,8 @@ from mailtrap_cli.api.errors import (
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
+MAX_REDIRECTS = 3
+MAX_BODY = 64 * 1024 * 1024   # an answer read into memory (downloads stream instead)
 # (platform, random and email.utils are imported where used: command modules import
 # api/ at start-up, and `--help` should not pay for them.)
 USER_AGENT = f"mailtrap-cli/{__version__} python/{'.'.join(map(str, sys.version_info[:3]))}"
@@ -69,9 +74,12 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
         return None
     value = value.strip()
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        # -5, nan, inf: no usable hint; back off normally rather than at once.
+        return seconds if math.isfinite(seconds) and seconds >= 0 else None
     try:
         from email.utils import parsedate_to_datetime
 
@@ -85,8 +93,14 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
 
         when = when.replace(tzinfo=timezone.utc)
     now = time.time() if now is None else now
-    return max(0.0, when.timestamp() - now)
+    left = when.timestamp() - now
+    return left if left > 0 else None   # a past date: back off normally
 
+
+# `"signing_secret": "..."` in a JSON body (webhook create answers it once).
+# Values shown once on purpose (a webhook's signing secret, a new API token from
+# `account tokens create|reset`), never in --debug lines.
+_SECRET_FIELD = re.compile(r'("(?:signing_secret|token)"\s*:\s*")[^"]*(")')
 
 class Client:
     """Thin wrapper over one requests.Session; returns the API's JSON untouched."""
@@ -122,7 +136,15 @@ class Client:
         self.retry = retry or RetryPolicy.from_env()
         self.sleep = sleep
         self.on_retry = on_retry
+        self.max_body = MAX_BODY
+        # About the last successful call: how many attempts it took, and the server's
+        # clock (its Date header) when it answered (`messages wait` needs both).
+        self.last_attempts = 0
+        self.last_server_time: Any = None
         self.session = requests.Session()
+        # session.send() skips requests' environment merge: honour a CA bundle named
+        # there (`eval "$(mailtrap local env)"` names the `local serve --tls` CA).
+        self.session.verify = _env_ca_bundle() or True
         self.session.headers["User-Agent"] = USER_AGENT
         self.session.headers["Accept"] = "application/json"
         if token:
@@ -141,14 +163,12 @@ class Client:
         return base + (path if path.startswith("/") else "/" + path)
 
     def redact(self, text: str) -> str:
+        """The token, and every webhook signing secret or new API token (the value
+        of a `signing_secret` or `token` field, as their create answers), become ***."""
         if self.token and self.token in text:
             text = text.replace(self.token, "***")
-        if '"token"' in text or '"signing_secret"' in text:
-            # A new API token (tokens create/reset) or webhook secret in a body: the
-            # value is shown once, on purpose, never in --debug lines.
-            import re
-
-            text = re.sub(r'("(?:token|signing_secret)"\s*:\s*")[^"]*(")', r"\1***\2", text)
+        if "signing_secret" in text or '"token"' in text:
+            text = _SECRET_FIELD.sub(r"\1***\2", text)
         return text
 
     def _log(self, text: str) -> None:
@@ -191,8 +211,14 @@ class Client:
     # -- the one request path ---------------------------------------------
     def request(self, method: str, host: str, path: str, *, params: Any = None,
                 json: Any = None, data: Any = None, headers: dict[str, str] | None = None,
-                idempotent: bool | None = None, raw: bool = False, stream: bool = False) -> Any:
-        """Send a request with retries; JSON (or None) back, or the Response when raw."""
+                idempotent: bool | None = None, raw: bool = False, stream: bool = False,
+                expect: Any = None) -> Any:
+        """Send a request with retries; JSON (or None) back, or the Response when raw.
+
+        `expect`: the type the 2xx JSON body must have (dict or list), or a function
+        answering why a body is wrong (None when fine). A 2xx body that is not JSON,
+        or not of that shape, is an error (for a send: outcome unknown).
+        """
         import requests
 
         method = method.upper()
@@ -200,17 +226,34 @@ class Client:
         url = self.url(host, path)
         if isinstance(params, dict):
             params = {k: v for k, v in params.items() if v is not None}
+        for key, value in (headers or {}).items():
+            _check_header(key, value)
         req = requests.Request(method, url, params=params, json=json, data=data,
                                headers=headers or {})
-        prepared = self.session.prepare_request(req)
+        try:
+            prepared = self.session.prepare_request(req)
+        except (ValueError, requests.exceptions.InvalidHeader) as exc:
+            # json= with NaN/inf (requests' InvalidJSONError), a header with a line break.
+            from mailtrap_cli.api.errors import UsageError
+
+            raise UsageError(f"{method} {self.redact(_path_of(url))}: the request cannot be "
+                             f"sent: {self.redact(str(exc))}") from None
         waited = 0.0
         attempt = 0
+        redirects = 0
         while True:
             attempt += 1
             self._log_request(prepared)
             started = time.monotonic()
             try:
-                response = self.session.send(prepared, timeout=self._timeouts(), stream=stream)
+                response = self._exchange(prepared, stream=stream or raw, read_body=not stream)
+            except _CallTimedOut as exc:
+                raise self._timed_out(method, url, safe, exc.seconds) from None
+            except _TooLarge as exc:
+                raise APIError(f"{method} {self.redact(_path_of(url))}: the answer is larger "
+                               f"than {exc.limit // (1024 * 1024)} MiB; it was not read",
+                               hint="ask for less (--limit, filters), or check the host "
+                                    "settings (`mailtrap config list`)") from None
             except requests.exceptions.RequestException as exc:
                 sent = not _never_sent(exc)
                 reason = _network_reason(exc)
@@ -241,6 +284,15 @@ class Client:
                 continue
             self._log_response(response, time.monotonic() - started)
             status = response.status_code
+            if 300 <= status < 400 and response.headers.get("Location"):
+                target = self._redirect(method, url, response, safe, redirects)
+                response.close()
+                redirects += 1
+                url = target
+                prepared = prepared.copy()
+                prepared.prepare_url(target, None)
+                attempt -= 1   # following is not a retry
+                continue
             gave_up = None
             if status in RETRY_STATUSES and (safe or status == 429):
                 hint_delay = retry_after_seconds(response.headers.get("Retry-After"))
@@ -252,14 +304,175 @@ class Client:
                     waited += delay
                     continue
                 gave_up = self._gave_up(attempt, hint_delay)
-            if status >= 400:
+            if not 200 <= status < 300:
                 err = self._error(method, url, response, safe)
                 if gave_up:
                     err.message += f" ({gave_up})"
                 raise err
+            self.last_attempts = attempt
+            self.last_server_time = _server_time(response)
             if raw:
                 return response
-            return _decode(response)
+            return self._checked(method, url, response, safe, expect)
+
+    def _exchange(self, prepared: Any, *, stream: bool, read_body: bool) -> Any:
+        """One HTTP exchange. The body is read here, under one time limit for the
+        whole answer (a server trickling bytes cannot hold the call for longer than
+        the read timeout) and a size cap; a raw stream's body is left to iter_body."""
+        limit = self.timeout[1]
+        if self.deadline is not None:
+            limit = max(0.2, min(limit, self.deadline - time.monotonic()))
+        ends = time.monotonic() + limit
+        response = self.session.send(prepared, timeout=self._timeouts(), stream=True,
+                                     allow_redirects=False)
+        if not read_body:
+            return response
+        watch = _Watchdog(response, max(0.05, ends - time.monotonic()))
+        try:
+            declared = response.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > self.max_body:
+                response.close()
+                raise _TooLarge(self.max_body)
+            parts: list[bytes] = []
+            total = 0
+            for piece in response.iter_content(64 * 1024):
+                total += len(piece)
+                if total > self.max_body:
+                    response.close()
+                    raise _TooLarge(self.max_body)
+                parts.append(piece)
+                if watch.expired:
+                    break
+        except Exception:
+            if watch.expired:
+                raise _CallTimedOut(limit) from None
+            raise
+        finally:
+            watch.cancel()
+        if watch.expired:
+            response.close()
+            raise _CallTimedOut(limit)
+        response._content = b"".join(parts)
+        response._content_consumed = True
+        if stream:
+            import io
+
+            response.raw = io.BytesIO(response._content)
+        return response
+
+    def iter_body(self, response: Any, chunk: int = 64 * 1024) -> Any:
+        """A streamed (raw=True, stream=True) answer's bytes in chunks. Large downloads
+        may take long, but each chunk must arrive within the read timeout: a stalled
+        or trickling one is cut (NetworkError, exit 7, "timed out")."""
+        import requests
+
+        limit = self.timeout[1]
+        try:
+            while True:
+                watch = _Watchdog(response, limit)
+                try:
+                    piece = response.raw.read(chunk)
+                except Exception as exc:
+                    if watch.expired or isinstance(exc, (requests.exceptions.Timeout,
+                                                         TimeoutError)) \
+                            or "timed out" in str(exc).lower():
+                        raise NetworkError(f"download timed out: no progress for {limit:g}s",
+                                           hint="retry, or raise --timeout") from None
+                    raise NetworkError(f"download failed: {_network_reason(exc)}",
+                                       hint="retry the download") from None
+                finally:
+                    watch.cancel()
+                if watch.expired:
+                    raise NetworkError(f"download timed out: no progress for {limit:g}s",
+                                       hint="retry, or raise --timeout")
+                if not piece:
+                    return
+                yield piece
+        finally:
+            response.close()
+
+    def _timed_out(self, method: str, url: str, safe: bool, seconds: float) -> MailtrapError:
+        what = f"{method} {self.redact(_path_of(url))}"
+        reason = f"timed out: the answer did not complete within {seconds:g}s"
+        if safe:
+            return NetworkError(f"{what}: {reason}",
+                                hint="the server is slow or stalled; retry, or raise --timeout")
+        err = UnknownOutcomeError(f"{what}: {reason}; the outcome is unknown (the request may "
+                                  "have been processed), so it was not retried",
+                                  hint="check before sending again (the API has no "
+                                       "idempotency key)")
+        err.exit_code = ExitCode.NETWORK
+        return err
+
+    def _redirect(self, method: str, url: str, response: Any, safe: bool,
+                  redirects: int) -> str:
+        """Where a redirect leads, when it may be followed; else the error."""
+        from urllib.parse import urljoin
+
+        status = response.status_code
+        target = urljoin(url, response.headers["Location"])
+        what = f"{method} {self.redact(_path_of(url))}"
+        if not safe:
+            # Re-sending a message on a 307 loop delivered it over and over.
+            raise APIError(f"{what}: the server answered HTTP {status} (a redirect to "
+                           f"{self.redact(target)}); a send or change is never redirected, "
+                           "so nothing was re-sent",
+                           hint="check the host settings (`mailtrap config list`): the URL "
+                                "may need https:// or another host", status=status)
+        if _origin(target) != _origin(url):
+            raise APIError(f"{what}: the server redirects to another host "
+                           f"({_origin(self.redact(target))}); not followed, so the token "
+                           "stays with the configured host",
+                           hint="check the host settings (`mailtrap config list`)",
+                           status=status)
+        if redirects >= MAX_REDIRECTS:
+            raise APIError(f"{what}: more than {MAX_REDIRECTS} redirects; gave up",
+                           status=status)
+        return target
+
+    def _checked(self, method: str, url: str, response: Any, safe: bool, expect: Any) -> Any:
+        """The 2xx body as JSON, refused when it is not JSON or not of the expected shape:
+        a captive portal's HTML or `{"success": false}` is not a success."""
+        status = response.status_code
+        content = response.content
+        if status == 204 or not content:
+            if expect is None:
+                return None
+            return self._bad_answer(method, url, response, safe, "an empty answer")
+        try:
+            body = jsonlib.loads(content)
+        except (ValueError, RecursionError):
+            return self._bad_answer(method, url, response, safe, "an answer that is not JSON")
+        if isinstance(body, dict) and body.get("success") is False:
+            detail = parse_error_body(body) or "no details"
+            return self._bad_answer(method, url, response, safe,
+                                    f"a failure report ({self.redact(detail)})")
+        problem = None
+        if isinstance(expect, (type, tuple)):
+            if not isinstance(body, expect):
+                wanted = " or ".join(_kind(t()) for t in (
+                    expect if isinstance(expect, tuple) else (expect,)))
+                problem = f"{_kind(body)} where {wanted} was expected"
+        elif callable(expect):
+            problem = expect(body)
+        if problem:
+            return self._bad_answer(method, url, response, safe, problem)
+        return body
+
+    def _bad_answer(self, method: str, url: str, response: Any, safe: bool,
+                    what: str) -> Any:
+        start = response.content[:120].decode("utf-8", "replace").strip()
+        shown = f": {self.redact(start)!r}" if start else ""
+        message = (f"{method} {self.redact(_path_of(url))}: HTTP {response.status_code} with "
+                   f"{what}{shown}")
+        if safe:
+            raise APIError(message, hint="a proxy, captive portal or another service may "
+                           "answer at this address; check the host settings "
+                           "(`mailtrap config list`) and `mailtrap doctor`",
+                           status=response.status_code)
+        raise UnknownOutcomeError(message + "; the outcome is unknown",
+                                  hint="check before sending again (the API has no "
+                                       "idempotency key)", status=response.status_code)
 
     def _notify(self, text: str) -> None:
         self._log(text)
@@ -334,19 +547,99 @@ class Client:
         return self.request("DELETE", host, path, **kw)
 
 
-def _decode(response: Any) -> Any:
-    if response.status_code == 204 or not response.content:
+def _check_header(key: str, value: Any) -> None:
+    """An HTTP header a server can read: latin-1 text without line breaks or control
+    characters (\v, \f, U+2028 are line breaks to some parsers), else UsageError."""
+    from mailtrap_cli.api.errors import UsageError
+
+    text = str(value)
+    bad_key = not key or any(not (33 <= ord(c) <= 126) or c == ":" for c in key)
+    bad_value = any((ord(c) < 32 and c != "\t") or ord(c) == 127 or ord(c) > 255
+                    for c in text)
+    if bad_key or bad_value:
+        raise UsageError(f"header {key!r}: {'name' if bad_key else 'value'} has a line "
+                         "break, a control character or a character HTTP headers cannot "
+                         "carry", hint="HTTP header values are plain latin-1 text on one line")
+
+
+class _CallTimedOut(Exception):
+    def __init__(self, seconds: float) -> None:
+        super().__init__(seconds)
+        self.seconds = seconds
+
+
+class _TooLarge(Exception):
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit)
+        self.limit = limit
+
+
+class _Watchdog:
+    """Cuts an answer that is still arriving after `seconds`: shutting its socket
+    down wakes the read blocked on it (a socket timeout only bounds each read)."""
+
+    def __init__(self, response: Any, seconds: float) -> None:
+        import threading
+
+        self.expired = False
+        self._response = response
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _fire(self) -> None:
+        import socket
+
+        self.expired = True
+        sock = _socket_of(self._response)
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+
+def _server_time(response: Any) -> Any:
+    """The answer's Date header as an aware datetime, or None."""
+    value = response.headers.get("Date")
+    if not value:
         return None
-    ctype = response.headers.get("Content-Type", "")
-    if "json" in ctype:
-        try:
-            return response.json()
-        except ValueError:
-            return response.text
+    from email.utils import parsedate_to_datetime
+
     try:
-        return response.json()
-    except ValueError:
-        return response.text
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        from datetime import timezone
+
+        when = when.replace(tzinfo=timezone.utc)
+    return when
+
+
+def _socket_of(response: Any) -> Any:
+    raw = getattr(response, "raw", None)
+    connection = getattr(raw, "connection", None) or getattr(raw, "_connection", None)
+    sock = getattr(connection, "sock", None)
+    if sock is None:   # the connection object may already be released: the fp holds it
+        fp = getattr(raw, "_fp", None)
+        sock = getattr(getattr(getattr(fp, "fp", None), "raw", None), "_sock", None)
+    return sock
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    return "a number" if isinstance(value, (int, float)) else type(value).__name__
 
 
 def _never_sent(exc: Exception) -> bool:
@@ -398,3 +691,9 @@ def _path_of(url: str) -> str:
     from urllib.parse import urlsplit
 
     return urlsplit(url).path or "/"
+
+
+def _env_ca_bundle() -> str | None:
+    import os
+
+    return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or None

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from mailtrap_cli.api.calls import Call
 from mailtrap_cli.api.client import Client
+from mailtrap_cli.api.errors import APIError
 from mailtrap_cli.api.pagination import paginate
 
 PAGE_SIZE = 30
@@ -53,24 +54,23 @@ def list_messages(client: Client, sandbox_id: int, *, search: str | None = None,
 def first_page(client: Client, sandbox_id: int, *, search: str | None = None,
                last_id: int | None = None) -> list[dict[str, Any]]:
     params = {"search": search or None, "last_id": last_id}
-    body = client.get("api", path(sandbox_id), params=params)
-    return body if isinstance(body, list) else []
+    return client.get("api", path(sandbox_id), params=params, expect=list)
 
 
 def get_message(client: Client, sandbox_id: int, message_id: int) -> dict[str, Any]:
-    return client.get("api", path(sandbox_id, message_id))
+    return client.get("api", path(sandbox_id, message_id), expect=dict)
 
 
 def mail_headers(client: Client, sandbox_id: int, message_id: int) -> dict[str, Any]:
-    return client.get("api", path(sandbox_id, message_id, "mail_headers"))
+    return client.get("api", path(sandbox_id, message_id, "mail_headers"), expect=dict)
 
 
 def spam_report(client: Client, sandbox_id: int, message_id: int) -> dict[str, Any]:
-    return client.get("api", path(sandbox_id, message_id, "spam_report"))
+    return client.get("api", path(sandbox_id, message_id, "spam_report"), expect=dict)
 
 
 def analyze(client: Client, sandbox_id: int, message_id: int) -> dict[str, Any]:
-    return client.get("api", path(sandbox_id, message_id, "analyze"))
+    return client.get("api", path(sandbox_id, message_id, "analyze"), expect=dict)
 
 
 def mark_read(sandbox_id: int, message_id: int, is_read: bool = True) -> Call:
@@ -122,6 +122,17 @@ def fetch_body(client: Client, sandbox_id: int, message_id: int, fmt: str,
     """A body's bytes as served (raises APIError with status 409 when the part
     does not exist). Pass the message object to follow its `*_path`."""
     target = body_path(client, sandbox_id, message_id, fmt, message)
-    response = client.request("GET", "api", target, raw=True,
+    # Streamed: a large .eml may take longer than --timeout as long as it keeps
+    # coming; a stalled one is cut (Client.iter_body). Held in memory: capped.
+    response = client.request("GET", "api", target, raw=True, stream=True,
                               headers={"Accept": "*/*"})
-    return response.content
+    parts: list[bytes] = []
+    size = 0
+    for piece in client.iter_body(response):
+        size += len(piece)
+        if size > client.max_body:
+            response.close()
+            raise APIError(f"GET {target}: the body is larger than "
+                           f"{client.max_body // (1024 * 1024)} MiB; it was not read")
+        parts.append(piece)
+    return b"".join(parts)

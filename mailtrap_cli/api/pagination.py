@@ -44,14 +44,54 @@ def _advance(seen: set[Any], params: dict[str, Any], name: str, cursor: Any) -> 
     return True
 
 
+class Pages(Iterator[Any]):
+    """The items of the pages asked for, one at a time. Once iterated, `more` tells
+    whether it stopped at a page while the API showed there is more (the output
+    then says "showing 30; --all for every page")."""
+
+    def __init__(self) -> None:
+        self.more = False
+        self._items: Iterator[Any] = iter(())
+
+    def __next__(self) -> Any:
+        return next(self._items)
+
+
 def paginate(client: Client, host: str, path: str, *, scheme: str,
              params: dict[str, Any] | None = None, limit: int | None = None,
              all_pages: bool = False, page_size: int | None = None,
              items_key: str | None = None, id_key: str = "id",
-             per_page: int | None = None) -> Iterator[Any]:
+             per_page: int | None = None) -> Pages:
+    pages = Pages()
     if scheme == "auto":
-        yield from _limited(follow(client, host, path, params or {}), limit)
-        return
+        pages._items = _limited(follow(client, host, path, params or {}), limit)
+    else:
+        pages._items = _walk(pages, client, host, path, scheme=scheme, params=params,
+                             limit=limit, all_pages=all_pages, page_size=page_size,
+                             items_key=items_key, id_key=id_key, per_page=per_page)
+    return pages
+
+
+def _has_more(scheme: str, body: Any, items: list[Any], page_size: int | None) -> bool:
+    """Whether the answer says another page exists (page schemes: a full page)."""
+    if scheme in ("page", "last_id"):
+        return page_size is not None and len(items) >= page_size
+    if not isinstance(body, dict):
+        return False
+    if scheme == "search_after":
+        return bool(body.get("next_page_cursor"))
+    if scheme == "token":
+        pagination = body.get("pagination")
+        return isinstance(pagination, dict) and bool(pagination.get("next_token"))
+    if scheme == "body_last_id":
+        return body.get("last_id") is not None
+    return False
+
+
+def _walk(pages: Pages, client: Client, host: str, path: str, *, scheme: str,
+          params: dict[str, Any] | None, limit: int | None, all_pages: bool,
+          page_size: int | None, items_key: str | None, id_key: str,
+          per_page: int | None) -> Iterator[Any]:
     params = dict(params or {})
     if scheme == "token" and per_page:
         params["per_page"] = per_page
@@ -61,7 +101,7 @@ def paginate(client: Client, host: str, path: str, *, scheme: str,
     while True:
         if scheme == "page":
             params["page"] = page
-        body = client.get(host, path, params=params)
+        body = client.get(host, path, params=params, expect=(list, dict))
         items = _items(body, items_key)
         if scheme == "page" and items:
             # An endpoint that ignores ?page hands back the same page: stop there.
@@ -77,6 +117,7 @@ def paginate(client: Client, host: str, path: str, *, scheme: str,
         if limit is not None and yielded >= limit:
             return
         if not all_pages and limit is None:
+            pages.more = bool(items) and _has_more(scheme, body, items, page_size)
             return
         if not items:
             return

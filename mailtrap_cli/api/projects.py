@@ -10,11 +10,11 @@ from mailtrap_cli.api.client import Client
 
 def list_projects(client: Client) -> list[dict[str, Any]]:
     """Every project the token can see, each with its sandboxes (a full array)."""
-    return client.get("api", "/api/projects")
+    return client.get("api", "/api/projects", expect=list)
 
 
 def get_project(client: Client, project_id: int) -> dict[str, Any]:
-    return client.get("api", f"/api/projects/{int(project_id)}")
+    return client.get("api", f"/api/projects/{int(project_id)}", expect=dict)
 
 
 def create(name: str) -> Call:

@@ -23,16 +23,17 @@ def path(sandbox_id: int, action: str | None = None) -> str:
 
 def list_sandboxes(client: Client) -> list[dict[str, Any]]:
     """Every sandbox the token can see (a full array, not paginated)."""
-    return client.get("api", "/api/sandboxes")
+    return client.get("api", "/api/sandboxes", expect=list)
 
 
 def get_sandbox(client: Client, sandbox_id: int) -> dict[str, Any]:
-    return client.get("api", path(sandbox_id))
+    return client.get("api", path(sandbox_id), expect=dict)
 
 
 def search_messages(client: Client, sandbox_id: int, search: str) -> list[dict[str, Any]]:
     """First page of the sandbox's messages matching `search` (subject, to)."""
-    return client.get("api", path(sandbox_id) + "/messages", params={"search": search})
+    return client.get("api", path(sandbox_id) + "/messages", params={"search": search},
+                      expect=list)
 
 
 def create(project_id: int, name: str) -> Call:

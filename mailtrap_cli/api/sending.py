@@ -19,12 +19,21 @@ def target(stream: str = "transactional", sandbox_id: int | None = None) -> tupl
     return ("bulk" if stream == "bulk" else "send"), ""
 
 
+def _sent(body: Any) -> str | None:
+    """Why a 2xx answer to a send does not say it was sent (None when it does)."""
+    if not isinstance(body, dict) or body.get("success") is not True \
+            or not isinstance(body.get("message_ids"), list):
+        return 'an answer without "success": true and "message_ids"'
+    return None
+
+
 def send_call(payload: dict[str, Any], *, stream: str = "transactional",
               sandbox_id: int | None = None, preview: Any = None) -> Call:
     """One message, as a Call (`--dry-run` prints it; `preview` is the body shown).
     Not retried after a timeout or 5xx: the API has no idempotency key."""
     host, suffix = target(stream, sandbox_id)
-    return Call("POST", "/api/send" + suffix, payload, host=host, preview=preview)
+    return Call("POST", "/api/send" + suffix, payload, host=host, preview=preview,
+                expect=_sent)
 
 
 def send(client: Client, payload: dict[str, Any], *, stream: str = "transactional",
@@ -37,7 +46,7 @@ def batch_call(payload: dict[str, Any], *, stream: str = "transactional",
                sandbox_id: int | None = None) -> Call:
     """Up to 500 messages: {"base": {...}, "requests": [...]}; answers per message."""
     host, suffix = target(stream, sandbox_id)
-    return Call("POST", "/api/batch" + suffix, payload, host=host)
+    return Call("POST", "/api/batch" + suffix, payload, host=host, expect=dict)
 
 
 def batch(client: Client, payload: dict[str, Any], *, stream: str = "transactional",

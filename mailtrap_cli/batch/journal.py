@@ -16,11 +16,17 @@
 position in a batch JSON's `requests`). A `pending` chunk without an outcome
 (the process died mid-request) reads as unknown: it may have been delivered.
 The latest record about a row wins; a sent row is never sent again.
+
+One run at a time: a run holds an exclusive OS lock (flock) on `<journal>.lock`
+for as long as it writes, so a second run on the same journal refuses at once
+(exit 2) instead of sending every row a second time. The OS drops the lock when
+the process ends, however it ends, so a killed run never blocks the next one.
 """
 
 from __future__ import annotations
 
 import bisect
+import contextlib
 import json
 import os
 import threading
@@ -162,6 +168,60 @@ class Resume:
             self._mark_unknown(chunk, pairs, INTERRUPTED)
 
 
+MAX_CHUNK_ROWS = 500   # the API's batch limit: no chunk ever held more rows
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _row_runs(value: Any) -> bool:
+    """[[first, last], ...] holding at most one chunk's rows."""
+    if not isinstance(value, list):
+        return False
+    total = 0
+    for pair in value:
+        if not (isinstance(pair, list) and len(pair) == 2 and _is_int(pair[0])
+                and _is_int(pair[1]) and pair[0] <= pair[1]):
+            return False
+        total += pair[1] - pair[0] + 1
+        if total > MAX_CHUNK_ROWS:
+            return False
+    return True
+
+
+def _row_lists(value: Any, strings: bool) -> bool:
+    """[[row, [text, ...]], ...] as in `done` records."""
+    if not isinstance(value, list) or len(value) > MAX_CHUNK_ROWS:
+        return False
+    return all(isinstance(item, list) and len(item) == 2 and _is_int(item[0])
+               and isinstance(item[1], list)
+               and (not strings or all(isinstance(t, str) for t in item[1]))
+               for item in value)
+
+
+def problem(record: dict[str, Any]) -> str | None:
+    """What is wrong with a parsed record's fields (an edited or foreign journal),
+    or None. Unknown record types are left alone (a newer version's)."""
+    kind = record.get("type")
+    if not isinstance(kind, str):
+        return "`type` is not text"
+    if kind in ("pending", "done", "unknown", "released") and not _is_int(record.get("chunk")):
+        return "`chunk` is not a chunk number"
+    if kind == "pending" and not _row_runs(record.get("rows")):
+        return f"`rows` is not a list of [first, last] runs of at most {MAX_CHUNK_ROWS} rows"
+    if kind == "done":
+        if not _row_lists(record.get("sent") or [], strings=False):
+            return "`sent` is not a list of [row, [message ids]]"
+        if not _row_lists(record.get("rejected") or [], strings=True):
+            return "`rejected` is not a list of [row, [errors]]"
+    if kind in ("unknown", "released") and not isinstance(record.get("reason") or "", str):
+        return "`reason` is not text"
+    if kind == "fingerprint" and not isinstance(record.get("fingerprint"), str):
+        return "`fingerprint` is not text"
+    return None
+
+
 def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
@@ -185,7 +245,8 @@ def load(path: Path) -> tuple[dict[str, Any] | None, Resume, int]:
             except ValueError:
                 record = None
             if number == 0:
-                if not isinstance(record, dict) or record.get("type") != "header":
+                if not isinstance(record, dict) or record.get("type") != "header" \
+                        or not isinstance(record.get("fingerprint"), str):
                     raise UsageError(f"{path} is not a `send batch` journal",
                                      hint="pass --journal with another path, or "
                                           "--new-journal to replace it")
@@ -194,6 +255,13 @@ def load(path: Path) -> tuple[dict[str, Any] | None, Resume, int]:
             if not isinstance(record, dict):
                 resume.damaged += 1
                 continue
+            wrong = problem(record)
+            if wrong:
+                raise UsageError(
+                    f"journal {path}:{number + 1}: {wrong}; it was edited or is not a "
+                    "journal this version wrote",
+                    hint="restore the line, or pass --new-journal to start over (every "
+                         "row is sent again)")
             if record.get("type") == "fingerprint":  # resumed with --force
                 header = {**header, "fingerprint": record.get("fingerprint")}
             resume.apply(record, pending)
@@ -201,13 +269,48 @@ def load(path: Path) -> tuple[dict[str, Any] | None, Resume, int]:
     return header, resume, good_end
 
 
+def lock_path(path: Path) -> Path:
+    return path.with_name(path.name + ".lock")
+
+
+def _acquire(path: Path) -> int:
+    """An exclusive lock for one run on the journal at `path` (a file descriptor);
+    UsageError at once when another run holds it."""
+    target = lock_path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(target, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise UsageError(f"cannot lock journal {path}: {exc.strerror or exc}") from None
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock, as before
+        return fd
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise UsageError(
+            f"journal {path} is in use by another `send batch` run",
+            hint="wait for that run to end (a second run at once would send every row "
+                 "twice), or give this one another --journal") from None
+    return fd
+
+
+def _release(fd: int | None) -> None:
+    if fd is not None:
+        with contextlib.suppress(OSError):
+            os.close(fd)   # closing drops the flock
+
+
 class Journal:
     """Append-only writer; every record reaches the disk before the call returns."""
 
-    def __init__(self, path: Path, handle: Any) -> None:
+    def __init__(self, path: Path, handle: Any, lock_fd: int | None = None) -> None:
         self.path = path
         self._handle = handle
         self._lock = threading.Lock()
+        self._lock_fd = lock_fd
 
     @classmethod
     def open(cls, path: str | Path, header: dict[str, Any], *, new: bool = False,
@@ -216,6 +319,16 @@ class Journal:
         `fingerprint`; a journal of another input or message is refused unless
         `force` (resume anyway) or `new` (move it aside and start over)."""
         path = Path(path)
+        lock_fd = _acquire(path) if write else None
+        try:
+            return cls._open(path, header, new=new, force=force, write=write, lock_fd=lock_fd)
+        except BaseException:
+            _release(lock_fd)
+            raise
+
+    @classmethod
+    def _open(cls, path: Path, header: dict[str, Any], *, new: bool, force: bool, write: bool,
+              lock_fd: int | None) -> tuple[Journal | None, Resume, str | None]:
         note = None
         exists = path.exists() and path.stat().st_size > 0
         if exists and new:
@@ -251,7 +364,7 @@ class Journal:
         if exists:
             handle.truncate(good_end)  # drop a torn last line before appending
             handle.seek(good_end)
-        journal = cls(path, handle)
+        journal = cls(path, handle, lock_fd)
         if not exists:
             journal.write({"type": "header", "version": VERSION, "created": _now(), **header})
             _sync_dir(path.parent)
@@ -285,6 +398,13 @@ class Journal:
     def close(self) -> None:
         with self._lock:
             self._handle.close()
+            _release(self._lock_fd)
+            self._lock_fd = None
+
+    def __del__(self) -> None:
+        # A run that stopped between opening and closing (an error on the way)
+        # must not keep the journal locked for the rest of the process.
+        _release(getattr(self, "_lock_fd", None))
 
 
 def _sync_dir(folder: Path) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 from mailtrap_cli.batch.journal import Resume
 from mailtrap_cli.batch.reader import Record
 from mailtrap_cli.batch.runner import Chunk, Events, Totals
-from mailtrap_cli.message import MAX_BATCH_BYTES, MAX_BATCH_MESSAGES
+from mailtrap_cli.message import MAX_BATCH_BYTES, MAX_BATCH_MESSAGES, unsendable
 
 ITEM_OVERHEAD = 64   # JSON punctuation and keys around each row's values
 
@@ -41,6 +41,12 @@ def plan(records: Iterable[Record], build: Callable[[dict[str, Any]], tuple[Any,
         item = None
         if error is None and record.data is not None:
             item, error = build(record.data)
+            if error is None and item is not None:
+                # A row the JSON encoder refuses would fail its whole chunk
+                # (journaled "unknown" though nothing left): it is the invalid one.
+                problem = unsendable(item)
+                if problem:
+                    item, error = None, f"cannot be sent: {problem}"
         if error is not None or item is None:
             totals.invalid_row(record.row, error or "unreadable row")
             events.invalid(record.row, error or "unreadable row")

@@ -14,6 +14,7 @@ import hashlib
 import io
 import json
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from json.encoder import encode_basestring_ascii
@@ -138,12 +139,16 @@ class CsvInput:
                 key = key.lower()
             columns.append(key)
         if "email" not in columns:
-            found = ", ".join(c or "(empty)" for c in columns)
+            found = ", ".join(c or "(empty)" for c in columns[:20])
+            if len(columns) > 20:
+                found += f", … ({len(columns)} columns)"
             raise UsageError(
                 f"{self.label}: no `email` column in the header line (found: {found})",
                 hint="the first line must name the columns: `email`, optionally `name`, and "
                      "any variables")
-        duplicates = sorted({c for c in columns if columns.count(c) > 1})
+        # Counted once: 100,000 columns must not cost 10^10 comparisons.
+        counts = Counter(columns)
+        duplicates = sorted(c for c, n in counts.items() if n > 1)[:20]
         if duplicates:
             raise UsageError(f"{self.label}: the header repeats column "
                              f"{', '.join(repr(c) for c in duplicates)}")

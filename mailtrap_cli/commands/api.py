@@ -86,7 +86,9 @@ def api(
         metavar="[METHOD] PATH", autocompletion=_complete_method,
         help="HTTP method (optional) and path (or a URL on one of the profile's hosts).")],
     path: Annotated[str | None, typer.Argument(metavar="", show_default=False)] = None,
-    method: Annotated[str | None, typer.Option("--method", "-X", help="HTTP method.")] = None,
+    method: Annotated[str | None, typer.Option(
+        "--method", "-X", metavar="METHOD", autocompletion=_complete_method,
+        help="HTTP method.")] = None,
     host: Annotated[str, typer.Option(metavar="|".join(HOSTS), autocompletion=_complete_host,
                                       help="The API host the path is on.")] = "api",
     field: Annotated[list[str] | None, typer.Option(

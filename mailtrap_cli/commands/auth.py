@@ -37,7 +37,8 @@ def _status_table_row(row: dict[str, Any]) -> dict[str, Any]:
 
 STATUS = View(columns=[("profile", "PROFILE"), ("active", "ACTIVE"), ("token", "TOKEN"),
                        ("token_source", "SOURCE"), ("status", "STATUS"),
-                       ("accounts_text", "ACCOUNTS")], row=_status_table_row)
+                       ("accounts_text", "ACCOUNTS")], row=_status_table_row,
+              key=["profile", "status", "accounts_text"])
 
 
 def _read_token(io: Any, with_token: bool) -> str:
@@ -52,7 +53,7 @@ def _read_token(io: Any, with_token: bool) -> str:
     if not io.stdin_tty:
         raise UsageError("no terminal to ask for the token",
                          hint="pipe it in: `mailtrap auth login --with-token < token.txt`")
-    token = typer.prompt("API token (input hidden)", hide_input=True, err=True).strip()
+    token = io.secret("API token (input hidden)").strip()
     if not token or len(token.split()) != 1:
         raise UsageError("expected one token without spaces")
     return token
@@ -119,12 +120,13 @@ def login(
                          hint=f"accounts of this token: {known}; nothing was stored")
     chosen = account if account is not None else (ids[0] if ids else None)
 
-    data = config.load_file()  # re-read: keep what changed while we waited
-    table = profile_table(data, name)
-    table["token"] = token
-    if chosen is not None:
-        table["account_id"] = chosen
-    path = config.save_file(data)
+    # Re-read under the config lock: keep what changed while we waited.
+    with config.editing(warn=out.warn) as data:
+        table = profile_table(data, name)
+        table["token"] = token
+        if chosen is not None:
+            table["account_id"] = chosen
+    path = config.config_path()
 
     label = next((f"{a.get('name')} ({chosen})" for a in probe.accounts
                   if str(a.get("id")) == str(chosen)), "no account")
@@ -167,9 +169,10 @@ def logout(
         if not names:
             out.info(f"profile '{name}' has no stored token; nothing to do")
     if names:
-        for name in names:
-            del profiles[name]["token"]
-        path = config.save_file(data)
+        with config.editing(warn=out.warn) as data:
+            for name in names:
+                data.get("profiles", {}).get(name, {}).pop("token", None)
+        path = config.config_path()
         listed = ", ".join(f"'{n}'" for n in names)
         out.success(f"removed the token of profile {listed} from {path}")
     elif all_profiles:

@@ -16,6 +16,7 @@ from mailtrap_cli.api.errors import MailtrapError, UsageError
 from mailtrap_cli.api.sending import STREAMS
 from mailtrap_cli.context import get_state
 from mailtrap_cli.options import OUTPUT_CHOICES, Typer, complete_profile
+from mailtrap_cli.output import View
 from mailtrap_cli.profiles import mask, profile_table, target_profile
 
 app = Typer(help="Read and change profiles and settings.")
@@ -60,7 +61,9 @@ def effective(state: Any) -> list[dict[str, Any]]:
     _, profile_source = config.active_profile_name(state.profile, data)
     rows = [{"key": "profile", "value": settings.profile, "source": profile_source},
             {"key": "token", "value": mask(settings.token),
-             "source": settings.token_source or "unset"}]
+             "source": settings.token_source or "unset"},
+            {"key": config.WEBHOOK_SECRET_KEY, "value": mask(settings.webhook_secret),
+             "source": settings.webhook_secret_source or "unset"}]
     for key in config.PROFILE_KEYS:
         if key == "token":
             continue
@@ -108,6 +111,9 @@ def get(ctx: typer.Context, key: KeyArg) -> None:
     """
     if key == "token":
         raise UsageError("`config get` does not print the token", hint="use `mailtrap auth token`")
+    if key == config.WEBHOOK_SECRET_KEY:
+        raise UsageError("`config get` does not print the webhook secret",
+                         hint="`webhooks verify|listen|test` read it from the profile")
     if key != "profile":
         config.check_key(key)
     state = get_state(ctx)
@@ -164,11 +170,16 @@ def set_(
     config.check_key(key)
     parsed = parse_value(key, value)
     state = get_state(ctx)
-    data = config.load_file()
-    name = target_profile(state, data)
-    profile_table(data, name)[key] = parsed
-    path = config.save_file(data)
+    # Read, change and write under the config lock: parallel runs keep every change.
+    with config.editing(warn=state.out.warn) as data:
+        name = target_profile(state, data)
+        profile_table(data, name)[key] = parsed
+    path = config.config_path()
     state.out.success(f"{key} = {parsed!r} in profile '{name}' ({path})")
+    if key.endswith("_url") and isinstance(parsed, str):
+        cleartext = config.cleartext_warning(parsed)
+        if cleartext:
+            state.out.warn(cleartext)
     env = config.ENV.get(key)
     if env and os.environ.get(env):
         state.out.warn(f"{env} is set and wins over the profile's {key}")
@@ -184,16 +195,18 @@ def unset(ctx: typer.Context, key: KeyArg) -> None:
     """
     if key == "token":
         raise UsageError("the token is removed with `mailtrap auth logout`")
-    config.check_key(key)
+    if key != config.WEBHOOK_SECRET_KEY:
+        config.check_key(key)
     state = get_state(ctx)
-    data = config.load_file()
-    name = target_profile(state, data)
-    table = data.get("profiles", {}).get(name, {})
-    if key not in table:
+    with config.editing(warn=state.out.warn) as data:
+        name = target_profile(state, data)
+        table = data.get("profiles", {}).get(name, {})
+        found = key in table
+        table.pop(key, None)
+    if not found:
         state.out.info(f"{key} is not set in profile '{name}'; nothing to do")
         return
-    del table[key]
-    path = config.save_file(data)
+    path = config.config_path()
     state.out.success(f"removed {key} from profile '{name}' ({path})")
 
 
@@ -201,7 +214,9 @@ def unset(ctx: typer.Context, key: KeyArg) -> None:
 def profiles(ctx: typer.Context) -> None:
     """List the profiles, marking the default and the active one.
 
-    `local` is built in: it talks to the built-in server and needs no login.
+    `local` is built in: it talks to the built-in server and needs no login; its
+    ids and URL are shown as it uses them. The default profile is listed even
+    before anything is stored in it.
 
     \b
     Examples:
@@ -214,19 +229,26 @@ def profiles(ctx: typer.Context) -> None:
     default = data.get("default_profile") or "default"
     active, _ = config.active_profile_name(state.profile, data)
     rows = []
-    for name in sorted(set(stored) | {config.LOCAL_PROFILE}):
+    for name in sorted(set(stored) | {config.LOCAL_PROFILE, default, active}):
         table = stored.get(name, {})
+        built_in: dict[str, Any] = {}
+        if name == config.LOCAL_PROFILE:
+            built_in = {**config.LOCAL_DEFAULTS, "base_url": config.LOCAL_INPROCESS_URL}
         rows.append({
             "profile": name,
             "default": name == default,
             "active": name == active,
             "built_in": name == config.LOCAL_PROFILE,
             "token": mask(table.get("token")),
-            "account_id": table.get("account_id"),
-            "sandbox_id": table.get("sandbox_id"),
-            "base_url": table.get("base_url"),
+            **{key: table.get(key, built_in.get(key))
+               for key in ("account_id", "sandbox_id", "base_url")},
         })
-    state.out.emit(rows)
+    state.out.emit(rows, PROFILES)
+
+
+PROFILES = View(columns=["profile", "default", "active", "built_in", "token", "account_id",
+                         "sandbox_id", "base_url"],
+                key=["profile", "active", "account_id", "sandbox_id", "base_url"])
 
 
 @app.command()
@@ -244,16 +266,16 @@ def use(
       mailtrap config use staging --create
     """
     state = get_state(ctx)
-    data = config.load_file()
-    stored = data.get("profiles", {})
-    if profile not in stored and profile != config.LOCAL_PROFILE:
-        if not create:
-            known = ", ".join(sorted(set(stored) | {config.LOCAL_PROFILE}))
-            raise UsageError(f"no profile named '{profile}'",
-                             hint=f"profiles: {known}; pass --create to make a new one")
-        profile_table(data, profile)
-    data["default_profile"] = profile
-    path = config.save_file(data)
+    with config.editing(warn=state.out.warn) as data:
+        stored = data.get("profiles", {})
+        if profile not in stored and profile != config.LOCAL_PROFILE:
+            if not create:
+                known = ", ".join(sorted(set(stored) | {config.LOCAL_PROFILE}))
+                raise UsageError(f"no profile named '{profile}'",
+                                 hint=f"profiles: {known}; pass --create to make a new one")
+            profile_table(data, profile)
+        data["default_profile"] = profile
+    path = config.config_path()
     state.out.success(f"default profile is now '{profile}' ({path})")
     env = os.environ.get(config.ENV["profile"])
     if env and env != profile:

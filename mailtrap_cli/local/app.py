@@ -10,6 +10,7 @@ import time
 from collections import deque
 from typing import Any
 
+from mailtrap_cli.local import compat
 from mailtrap_cli.local.faults import Faults, Limits
 from mailtrap_cli.local.router import HTTPError, Request, Response, Router
 from mailtrap_cli.local.store import Store, now_iso
@@ -30,8 +31,15 @@ ROUTE_MODULES = [
 _OPTIONAL_MODULES = [
     "mailtrap_cli.local.routes_sending",
     "mailtrap_cli.local.routes_templates",
+    "mailtrap_cli.local.routes_webhooks",
     "mailtrap_cli.local.routes_sandbox_admin",
     "mailtrap_cli.local.routes_sandbox_messages",
+    # contacts: lists, fields and jobs before /api/contacts/{UUID or email}
+    "mailtrap_cli.local.routes_contact_lists",
+    "mailtrap_cli.local.routes_contact_fields",
+    "mailtrap_cli.local.routes_contact_jobs",
+    "mailtrap_cli.local.routes_contacts",
+    "mailtrap_cli.local.routes_campaigns",
 ]
 
 
@@ -48,6 +56,9 @@ class LocalApp:
         # Handler failures (answered 500); the test suite fails a test that caused one.
         self.crashes: list[str] = []
         self._log_lock = threading.Lock()
+        # Set when the server stops: injected latency ends at once and no new
+        # request reaches a handler (the database is about to close).
+        self.closing = threading.Event()
         self.started_at = now_iso()
         modules = [importlib.import_module(name) for name in ROUTE_MODULES]
         for name in _OPTIONAL_MODULES:
@@ -56,19 +67,44 @@ class LocalApp:
             except ModuleNotFoundError as exc:
                 if exc.name != name:
                     raise
+        self._modules = modules
+        self._create_and_seed()
         for module in modules:
+            if hasattr(module, "register"):
+                module.register(self.router)
+
+    def _create_and_seed(self) -> None:
+        for module in self._modules:
             schema = getattr(module, "SCHEMA", None)
             if schema:
                 self.store.script(schema)
         # One write transaction for every seed: processes opening a new database
         # file at once (the server and in-process CLI runs) seed it only once.
         with self.store.tx():
-            for module in modules:
+            for module in self._modules:
                 if hasattr(module, "seed"):
                     module.seed(self.store)
-        for module in modules:
-            if hasattr(module, "register"):
-                module.register(self.router)
+
+    def reset(self) -> None:
+        """Empty the database as if new (ids start again at 1), then seed it;
+        the request log and queued faults go too (`mailtrap local reset`)."""
+        with self.store.tx() as conn:
+            tables = [r[0] for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' "
+                "AND name NOT LIKE 'sqlite_%'")]
+            conn.execute("PRAGMA defer_foreign_keys = ON")
+            for table in tables:
+                conn.execute(f'DELETE FROM "{table}"')  # noqa: S608 - names from sqlite_master
+            if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'"
+                            ).fetchone():
+                conn.execute("DELETE FROM sqlite_sequence")
+            with self.store.tx():
+                for module in self._modules:
+                    if hasattr(module, "seed"):
+                        module.seed(self.store)
+        with self._log_lock:
+            self.log.clear()
+        self.faults.clear()
 
     def close(self) -> None:
         self.store.close()
@@ -77,6 +113,9 @@ class LocalApp:
         entry = {"method": req.method, "path": req.path, "stream": req.stream,
                  "query": {k: v[-1] for k, v in req.query.items()}, "status": status,
                  "at": time.time()}
+        current = self._current_path(req.path)
+        if current is not None:     # /_local/requests?path= finds it by either spelling
+            entry["current_path"] = current
         if note:
             entry["note"] = note
         with self._log_lock:
@@ -85,9 +124,9 @@ class LocalApp:
     def handle(self, req: Request) -> Response:
         control = req.path.startswith("/_local/")
         if not control:
-            if self.limits.latency:
-                time.sleep(self.limits.latency)
-            fault = self.faults.take(req.method, req.path)
+            if self.limits.latency and self.closing.wait(self.limits.latency):
+                return Response(drop=True)
+            fault = self.faults.take(req.method, req.path, self._current_path(req.path))
             if fault is not None and not fault.after:
                 self.record(req, fault.status or 0, "fault")
                 if fault.drop:
@@ -115,7 +154,37 @@ class LocalApp:
                 return self._fault_response(fault)
         return response
 
+    def _current_path(self, path: str) -> str | None:
+        """The current path an account-scoped one is served by, else None."""
+        if not path.startswith("/api/accounts/"):
+            return None
+        scoped = compat.split_scoped(path)
+        if scoped is None or self.router.serves(path):
+            return None
+        return scoped[1]
+
     def _dispatch(self, req: Request) -> Response:
+        """Answer from the routes; an account-scoped path no route serves as it is
+        is answered by the current route (compat.py), with both field spellings."""
+        import dataclasses
+
+        current = self._current_path(req.path)
+        if current is not None:
+            inner = dataclasses.replace(req, path=current, query=compat.current_query(req.query),
+                                        body=compat.current_body_bytes(req.body), _json=None,
+                                        params={})
+            response = self._route(inner)
+            response.body = compat.response_with_old_names(
+                response.body, response.headers.get("Content-Type", ""))
+            return response
+        if req.body and req.method in ("POST", "PUT", "PATCH") \
+                and not req.path.startswith(("/api/send", "/api/batch")):
+            body = compat.current_body_bytes(req.body)   # either wrapper is accepted
+            if body is not req.body:
+                req = dataclasses.replace(req, body=body, _json=None)
+        return self._route(req)
+
+    def _route(self, req: Request) -> Response:
         try:
             # HEAD is answered as GET; the HTTP server and the transport drop the body.
             method = "GET" if req.method == "HEAD" else req.method
@@ -141,11 +210,16 @@ class LocalApp:
     def _fault_response(fault: Any) -> Response:
         status = fault.status or 500
         headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+        headers.update(fault.headers or {})
         body = fault.body
         if body is None:
             body = {"errors": "Rate limit exceeded"} if status == 429 else {
                 "errors": "Internal Server Error" if status == 500 else "Service Unavailable"}
-        return Response.of(body, status, headers)
+        if isinstance(body, str) and fault.content_type:
+            headers["Content-Type"] = fault.content_type
+        response = Response.of(body, status, headers)
+        response.trickle = fault.trickle
+        return response
 
     @staticmethod
     def _check_auth(req: Request) -> Response | None:

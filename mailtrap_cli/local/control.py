@@ -6,7 +6,11 @@
 - POST   /_local/faults            queue a fault: {status, count, retry_after, path,
                                    method, drop, after, body}
 - DELETE /_local/faults            clear queued faults
-- POST   /_local/config            {latency: seconds, rate_limit: [count, seconds] | null}
+- POST   /_local/config            {latency: seconds, rate_limit: [count, seconds] | null,
+                                   max_message_size: bytes (every sandbox and new ones)}
+- PATCH  /_local/sandboxes/{id}    {max_message_size: bytes, max_size: messages kept}:
+                                   one sandbox's limits (a full one drops its oldest)
+- POST   /_local/reset             empty the database (fresh seed), the log and the faults
 """
 
 from __future__ import annotations
@@ -18,7 +22,10 @@ from mailtrap_cli.local.router import HTTPError, Request, Router
 
 
 def health(app: Any, req: Request) -> dict[str, Any]:
-    return {"ok": True, "started_at": app.started_at, "db": app.store.path}
+    import os
+
+    return {"ok": True, "started_at": app.started_at, "db": app.store.path,
+            "pid": os.getpid()}
 
 
 def requests_log(app: Any, req: Request) -> list[dict[str, Any]]:
@@ -26,7 +33,8 @@ def requests_log(app: Any, req: Request) -> list[dict[str, Any]]:
     method = req.arg("method")
     stream = req.arg("stream")
     return [e for e in list(app.log)
-            if (not prefix or e["path"].startswith(prefix))
+            if (not prefix or e["path"].startswith(prefix)
+                or e.get("current_path", "").startswith(prefix))
             and (not method or e["method"] == method.upper())
             and (not stream or e["stream"] == stream)]
 
@@ -59,7 +67,53 @@ def set_config(app: Any, req: Request) -> dict[str, Any]:
         value = body["rate_limit"]
         app.limits.rate_limit = (int(value[0]), float(value[1])) if value else None
         app.limits._hits.clear()
-    return {"latency": app.limits.latency, "rate_limit": app.limits.rate_limit}
+    if "max_message_size" in body:
+        from mailtrap_cli.local.mailstore import set_message_limit
+
+        set_message_limit(app.store, _size(body["max_message_size"]))
+    from mailtrap_cli.local.mailstore import default_message_limit
+
+    with app.store.lock:
+        limit = default_message_limit(app.store.conn)
+    return {"latency": app.limits.latency, "rate_limit": app.limits.rate_limit,
+            "max_message_size": limit}
+
+
+MAX_SIZE_LIMIT = 1024 * 1024 * 1024
+
+
+def _size(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_SIZE_LIMIT:
+        raise HTTPError(422, {"errors": {"max_message_size": [
+            f"must be a whole number of bytes from 1 to {MAX_SIZE_LIMIT}"]}})
+    return value
+
+
+def set_sandbox_limits(app: Any, req: Request, sandbox_id: int) -> dict[str, Any]:
+    """{max_message_size: bytes, max_size: messages kept (0 = no limit)}, either or both."""
+    from mailtrap_cli.local.mailstore import get_sandbox, set_message_limit, set_sandbox_max_size
+
+    body = req.json() or {}
+    if not isinstance(body, dict) or not {"max_message_size", "max_size"} & set(body):
+        raise HTTPError(422, {"errors": {"max_message_size": ["can't be blank"]}})
+    if get_sandbox(app.store, sandbox_id) is None:
+        raise HTTPError(404, {"error": "Not Found"})
+    if "max_size" in body:
+        count = body["max_size"]
+        if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= 10**6:
+            raise HTTPError(422, {"errors": {"max_size": [
+                "must be a whole number of messages from 0 (no limit) to 1000000"]}})
+        set_sandbox_max_size(app.store, count, sandbox_id)
+    if "max_message_size" in body:
+        set_message_limit(app.store, _size(body["max_message_size"]), sandbox_id)
+    row = get_sandbox(app.store, sandbox_id) or {}
+    return {"id": sandbox_id, "max_message_size": row.get("max_message_size"),
+            "max_size": row.get("max_size")}
+
+
+def reset(app: Any, req: Request) -> dict[str, Any]:
+    app.reset()
+    return {"ok": True, "db": app.store.path}
 
 
 def register(router: Router) -> None:
@@ -69,3 +123,5 @@ def register(router: Router) -> None:
     router.add("POST", "/_local/faults", add_fault)
     router.add("DELETE", "/_local/faults", clear_faults)
     router.add("POST", "/_local/config", set_config)
+    router.add("PATCH", "/_local/sandboxes/{sandbox_id:int}", set_sandbox_limits)
+    router.add("POST", "/_local/reset", reset)

@@ -3,7 +3,8 @@
 Tests and benchmarks drive these through `POST /_local/faults` and
 `POST /_local/config` (see control.py), e.g. "the next 2 requests to
 /api/accounts answer 429 with Retry-After: 0", "drop the connection after
-processing the next send", "150 ms per request", "150 requests per 10 s".
+processing the next send", "answer 200 with an HTML page", "307 to itself",
+"trickle the answer one byte every 0.5 s", "150 ms per request", "150 requests per 10 s".
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ class Fault:
     drop: bool = False                 # close the connection without answering
     after: bool = False                # with drop/status: process the request first
     body: Any = None
+    headers: dict[str, str] | None = None   # extra answer headers (Location, ...)
+    content_type: str | None = None         # with a str body: answer it as this type
+    trickle: float = 0.0                    # seconds between the body's bytes (HTTP only)
 
     def matches(self, method: str, path: str) -> bool:
         if self.method and self.method.upper() != method:
@@ -68,10 +72,12 @@ class Faults:
         with self._lock:
             self._queue.clear()
 
-    def take(self, method: str, path: str) -> Fault | None:
+    def take(self, method: str, path: str, alias: str | None = None) -> Fault | None:
+        """The next fault for this request; `alias` is the current path an
+        account-scoped one maps to (a fault queued for either applies)."""
         with self._lock:
             for fault in self._queue:
-                if fault.matches(method, path):
+                if fault.matches(method, path) or (alias and fault.matches(method, alias)):
                     fault.count -= 1
                     if fault.count <= 0:
                         self._queue.remove(fault)

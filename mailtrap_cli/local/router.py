@@ -99,6 +99,7 @@ class Response:
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
     drop: bool = False   # close the connection without answering (fault injection)
+    trickle: float = 0.0  # seconds between the body's bytes over HTTP (fault injection)
 
     @classmethod
     def of(cls, value: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -127,6 +128,7 @@ class Router:
     def __init__(self) -> None:
         self.routes: list[tuple[str, re.Pattern[str], dict[str, Callable[[str], Any]],
                                 Handler]] = []
+        self.templates: list[tuple[str, str]] = []   # (method, pattern) as registered
 
     def add(self, method: str, pattern: str, handler: Handler) -> None:
         converters: dict[str, Callable[[str], Any]] = {}
@@ -138,6 +140,7 @@ class Router:
             return f"(?P<{name}>{regex})"
 
         regex = re.compile("^" + _PARAM.sub(repl, pattern) + "$")
+        self.templates.append((method.upper(), pattern))
         self.routes.append((method.upper(), regex, converters, handler))
 
     def route(self, method: str, pattern: str) -> Callable[[Handler], Handler]:
@@ -146,6 +149,10 @@ class Router:
             return handler
 
         return decorator
+
+    def serves(self, path: str) -> bool:
+        """True when some route (any method) matches the path."""
+        return any(regex.match(path) for _, regex, _, _ in self.routes)
 
     def match(self, method: str, path: str) -> tuple[Handler, dict[str, Any]]:
         allowed = False

@@ -10,8 +10,12 @@
 
 Shapes follow sandbox.openapi.yml (Project, TestingSandbox). The SMTP host and
 ports a sandbox reports are those of the server's own SMTP listener when one
-runs (`app.smtp_host` / `app.smtp_port`, set by whoever starts it), else the
-real Mailtrap ones.
+runs (`app.smtp_host` / `app.smtp_port`, set by whoever starts it, then the
+implicit-TLS `app.smtps_port`), else those of a `local serve` running on the
+same database (the in-process `local` profile), else none: host 127.0.0.1
+with no ports, never Mailtrap's own host, which would not see the mail.
+
+Ids of deleted projects and sandboxes are never given again (mailstore.next_id).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from mailtrap_cli.local.mailstore import get_sandbox
+from mailtrap_cli.local.mailstore import default_message_limit, get_sandbox, next_id
 from mailtrap_cli.local.router import Request, Router, api_errors, not_found
 from mailtrap_cli.local.store import now_iso
 
@@ -33,8 +37,7 @@ BEGIN
 END;
 """
 
-REAL_SMTP_HOST = "sandbox.smtp.mailtrap.io"
-REAL_SMTP_PORTS = [25, 465, 587, 2525]
+LOCAL_SMTP_HOST = "127.0.0.1"
 POP3_HOST = "pop3.mailtrap.io"
 POP3_PORTS = [1100, 9950]
 EMAIL_DOMAIN = "inbox.mailtrap.io"
@@ -54,11 +57,20 @@ FROM sandboxes s
 
 # -- serialisation ------------------------------------------------------------
 def smtp_endpoint(app: Any) -> tuple[str, list[int]]:
-    """(host, ports) clients should use for SMTP with this server."""
+    """(host, ports) clients should use for SMTP with this server; no ports when
+    no SMTP listener serves this database."""
     port = getattr(app, "smtp_port", None)
     if port:
-        return getattr(app, "smtp_host", None) or "127.0.0.1", [int(port)]
-    return REAL_SMTP_HOST, list(REAL_SMTP_PORTS)
+        smtps = getattr(app, "smtps_port", None)
+        return (getattr(app, "smtp_host", None) or "127.0.0.1",
+                [int(port)] + ([int(smtps)] if smtps else []))
+    if app.store.path != ":memory:":
+        from mailtrap_cli.local.runstate import served_smtp
+
+        served = served_smtp(app.store.path)
+        if served is not None:
+            return served
+    return LOCAL_SMTP_HOST, []
 
 
 def sandbox_json(app: Any, row: dict[str, Any]) -> dict[str, Any]:
@@ -162,8 +174,8 @@ def get_project(app: Any, req: Request, project_id: int) -> dict[str, Any]:
 def create_project(app: Any, req: Request) -> dict[str, Any]:
     name = _valid_name(_wrapped(req, "project").get("name"), PROJECT_NAME_MIN)
     with app.store.tx() as conn:
-        new_id = conn.execute("INSERT INTO projects (name, created_at) VALUES (?, ?)",
-                              (name, now_iso())).lastrowid
+        new_id = conn.execute("INSERT INTO projects (id, name, created_at) VALUES (?, ?, ?)",
+                              (next_id(conn, "projects"), name, now_iso())).lastrowid
     return get_project(app, req, int(new_id))
 
 
@@ -196,9 +208,10 @@ def create_sandbox(app: Any, req: Request, project_id: int) -> dict[str, Any]:
     name = _valid_name(_wrapped(req, "sandbox").get("name"))
     with app.store.tx() as conn:
         new_id = conn.execute(
-            "INSERT INTO sandboxes (project_id, name, username, password, email_username, "
-            "created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (project_id, name, _credential(), _credential(), _email_username(), now_iso()),
+            "INSERT INTO sandboxes (id, project_id, name, username, password, email_username, "
+            "max_message_size, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (next_id(conn, "sandboxes"), project_id, name, _credential(), _credential(),
+             _email_username(), default_message_limit(conn), now_iso()),
         ).lastrowid
     return load_sandbox(app, int(new_id))
 

@@ -16,7 +16,6 @@ from typing import Any
 
 from mailtrap_cli.local import message_parts as parts
 from mailtrap_cli.local.router import Request, Response, Router, not_found
-from mailtrap_cli.local.store import now_iso
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS message_attachments (
@@ -48,7 +47,7 @@ def attachment_rows(app: Any, row: dict[str, Any], msg: Any = None
             for index in range(len(found)):
                 conn.execute("INSERT OR IGNORE INTO message_attachments "
                              "(message_id, part_index, created_at) VALUES (?, ?, ?)",
-                             (row["id"], index, now_iso()))
+                             (row["id"], index, row["created_at"]))
         ids = app.store.all("SELECT * FROM message_attachments WHERE message_id = ? "
                             "ORDER BY part_index", (row["id"],))
     return [(ident, found[ident["part_index"]]) for ident in ids
@@ -68,8 +67,10 @@ def attachment_object(row: dict[str, Any], ident: dict[str, Any], part: Any) -> 
         "content_id": str(content_id).strip().strip("<>") if content_id else None,
         "transfer_encoding": str(encoding).strip().lower() if encoding else None,
         "attachment_size": size,
-        "created_at": ident["created_at"],
-        "updated_at": ident["created_at"],
+        # An attachment arrives with its message (rows made by older versions
+        # carry the time of the first listing instead).
+        "created_at": row["created_at"],
+        "updated_at": row["created_at"],
         "attachment_human_size": parts.human_size(size),
         "download_path": download_path(row["sandbox_id"], row["id"], ident["id"]),
     }

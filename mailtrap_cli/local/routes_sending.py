@@ -17,10 +17,12 @@ import uuid as uuidlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from mailtrap_cli.handlebars import TemplateError
 from mailtrap_cli.local import email_logs, mailstore, routes_inbound
 from mailtrap_cli.local.mime import build_mime
 from mailtrap_cli.local.router import HTTPError, Request, Router, send_error
 from mailtrap_cli.local.routes_templates import find_by_uuid, render_template
+from mailtrap_cli.local.routes_webhooks import message_events
 from mailtrap_cli.local.store import dumps, loads, now_iso
 from mailtrap_cli.message import (
     MAX_BATCH_BYTES,
@@ -53,6 +55,8 @@ class Prepared:
     message: dict[str, Any]
     message_ids: list[str]
     recipients: list[str] = field(default_factory=list)
+    template_id: int | None = None          # a template send: kept on the sandbox message
+    template_variables: Any = None
 
 
 class Rejected(Exception):
@@ -78,15 +82,22 @@ def prepare(app: Any, payload: Any, *, size_limit: int = MAX_MESSAGE_BYTES) -> P
     if size > size_limit:
         raise Rejected([too_large_message(size, size_limit)], 413)
     message = dict(payload)
+    template_id = None
     if message.get("template_uuid") is not None:
         template = find_by_uuid(app.store, message["template_uuid"])
         if template is None:
             raise Rejected([f"template with uuid '{message['template_uuid']}' not found"])
-        message.update(render_template(template, message.get("template_variables")))
+        try:
+            message.update(render_template(template, message.get("template_variables")))
+        except TemplateError as exc:
+            raise Rejected([f"template '{message['template_uuid']}' cannot be rendered: "
+                            f"{exc}"]) from None
         if template.get("category"):
             message["category"] = template["category"]
+        template_id = int(template["id"])
     recipients = [a["email"] for f in RECIPIENT_FIELDS for a in (message.get(f) or [])]
-    return Prepared(message, [str(uuidlib.uuid4()) for _ in recipients], recipients)
+    return Prepared(message, [str(uuidlib.uuid4()) for _ in recipients], recipients,
+                    template_id, message.get("template_variables") if template_id else None)
 
 
 def _sandbox(app: Any, sandbox_id: int) -> dict[str, Any]:
@@ -109,7 +120,9 @@ def _store(app: Any, conn: Any, done: list[Prepared], stream: str,
             raw = build_mime(item.message, message_id=item.message_ids[0])
             mailstore.store_message(app.store, sandbox_id, raw,
                                     smtp_from=item.message["from"]["email"],
-                                    smtp_to=item.recipients, conn=conn)
+                                    smtp_to=item.recipients, conn=conn,
+                                    template_id=item.template_id,
+                                    template_variables=item.template_variables)
         return
     stamp = now_iso()
     rows = []
@@ -126,6 +139,14 @@ def _store(app: Any, conn: Any, done: list[Prepared], stream: str,
             lambda item=item: build_mime(item.message, message_id=item.message_ids[0]))
 
 
+def _announce(app: Any, done: list[Prepared], stream: str, sandbox_id: int | None) -> None:
+    """Webhook events for committed live sends (routes_webhooks); none for sandboxes."""
+    if sandbox_id is None:
+        message_events(app, stream, [(item.message, mid, rcpt) for item in done
+                                     for mid, rcpt in zip(item.message_ids, item.recipients,
+                                                          strict=True)])
+
+
 def _send(app: Any, req: Request, stream: str, sandbox_id: int | None) -> Any:
     limit = MAX_MESSAGE_BYTES
     if sandbox_id is not None:
@@ -138,6 +159,7 @@ def _send(app: Any, req: Request, stream: str, sandbox_id: int | None) -> Any:
         raise send_error(exc.status, *exc.errors) from None
     with app.store.tx() as conn:
         _store(app, conn, [item], stream, sandbox_id)
+    _announce(app, [item], stream, sandbox_id)
     return {"success": True, "message_ids": item.message_ids}
 
 
@@ -178,6 +200,7 @@ def _batch(app: Any, req: Request, stream: str, sandbox_id: int | None) -> Any:
     if done:
         with app.store.tx() as conn:
             _store(app, conn, done, stream, sandbox_id)
+        _announce(app, done, stream, sandbox_id)
     return {"success": True, "responses": responses, "errors": []}
 
 

@@ -1,20 +1,18 @@
 """Email templates: `/api/email_templates` CRUD (templates.openapi.yml) and rendering.
 
 Sends with `template_uuid` take subject, text and html from a stored template
-and fill `{{name}}`, `{{ name }}` and `{{user.name}}` placeholders from
-`template_variables` (a flat "user.name" key wins over nested objects). As in
-Handlebars, values are HTML-escaped in the HTML body unless written
-`{{{name}}}`; unknown names render empty.
+and render them with `template_variables` through mailtrap_cli.handlebars (the
+renderer `mailtrap templates render` uses too): `{{name}}`, `{{user.name}}`,
+`{{#if}}`, `{{#each}}`, `{{#unless}}`, `{{#with}}`; values are HTML-escaped in
+the HTML body unless written `{{{name}}}`; unknown names render empty.
 """
 
 from __future__ import annotations
 
-import html as htmllib
-import json
-import re
 import uuid as uuidlib
 from typing import Any
 
+from mailtrap_cli.handlebars import render_text
 from mailtrap_cli.local.router import Request, Router, api_errors, not_found
 from mailtrap_cli.local.store import Store, now_iso
 
@@ -35,44 +33,6 @@ FIELDS = ("name", "category", "subject", "body_text", "body_html")
 LIMITS = {"name": 255, "category": 255, "subject": 255, "body_text": 10_000_000,
           "body_html": 10_000_000}
 REQUIRED = ("name", "subject", "category")
-_PLACEHOLDER = re.compile(r"\{\{(\{)?\s*([\w.\-]+)\s*(\})?\}\}")
-
-
-# -- rendering ---------------------------------------------------------------
-def _lookup(variables: dict[str, Any], name: str) -> Any:
-    if name in variables:
-        return variables[name]
-    value: Any = variables
-    for part in name.split("."):
-        if isinstance(value, dict) and part in value:
-            value = value[part]
-        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
-            value = value[int(part)]
-        else:
-            return None
-    return value
-
-
-def _text_of(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
-
-
-def render(source: str, variables: dict[str, Any] | None, *, escape: bool = False) -> str:
-    """Fill `{{name}}` placeholders; `escape` HTML-escapes values (except `{{{name}}}`)."""
-    variables = variables or {}
-
-    def replace(match: re.Match[str]) -> str:
-        raw = bool(match.group(1) and match.group(3))
-        text = _text_of(_lookup(variables, match.group(2)))
-        return text if raw or not escape else htmllib.escape(text)
-
-    return _PLACEHOLDER.sub(replace, source)
 
 
 def find_by_uuid(store: Store, template_uuid: str) -> dict[str, Any] | None:
@@ -81,12 +41,13 @@ def find_by_uuid(store: Store, template_uuid: str) -> dict[str, Any] | None:
 
 def render_template(template: dict[str, Any], variables: dict[str, Any] | None
                     ) -> dict[str, str]:
-    """subject / text / html of a stored template with the variables filled in."""
-    rendered = {"subject": render(template["subject"], variables)}
+    """subject / text / html of a stored template with the variables filled in;
+    TemplateError when a part does not parse."""
+    rendered = {"subject": render_text(template["subject"], variables)}
     if template.get("body_text"):
-        rendered["text"] = render(template["body_text"], variables)
+        rendered["text"] = render_text(template["body_text"], variables)
     if template.get("body_html"):
-        rendered["html"] = render(template["body_html"], variables, escape=True)
+        rendered["html"] = render_text(template["body_html"], variables, escape=True)
     return rendered
 
 

@@ -39,11 +39,28 @@ def _check_free(host: str, port: int) -> None:
         probe.bind((host, port))
 
 
+def sandbox_limit(row: dict[str, Any]) -> int:
+    return int(row.get("max_message_size") or 0) or DATA_SIZE_LIMIT
+
+
+def _declared_size(mail_options: list[str]) -> int | None:
+    for option in mail_options:
+        key, _, value = option.partition("=")
+        if key.upper() == "SIZE" and value.isdigit():
+            return int(value)
+    return None
+
+
 class SandboxHandler:
     """aiosmtpd hooks: require AUTH, then store each DATA in the logged-in sandbox."""
 
     def __init__(self, store: Any) -> None:
         self.store = store
+
+    def advertised_size(self) -> int:
+        """SIZE for EHLO (before AUTH the sandbox is unknown): the largest sandbox limit."""
+        row = self.store.one("SELECT MAX(max_message_size) AS n FROM sandboxes")
+        return int(row["n"] or 0) if row and row["n"] else DATA_SIZE_LIMIT
 
     def authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str,
                      auth_data: Any) -> AuthResult:
@@ -60,6 +77,11 @@ class SandboxHandler:
                           mail_options: list[str]) -> str:
         if not session.authenticated:
             return "530 5.7.0 Authentication required"
+        declared = _declared_size(mail_options)
+        sandbox = get_sandbox(self.store, session.auth_data)
+        if declared is not None and sandbox is not None and declared > sandbox_limit(sandbox):
+            return (f"552 5.3.4 Message size {declared} exceeds the sandbox limit of "
+                    f"{sandbox_limit(sandbox)} bytes")
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
         return "250 OK"
@@ -72,8 +94,8 @@ class SandboxHandler:
         raw = envelope.original_content or envelope.content or b""
         if isinstance(raw, str):
             raw = raw.encode("utf-8")
-        limit = int(sandbox.get("max_message_size") or 0)
-        if limit and len(raw) > limit:
+        limit = sandbox_limit(sandbox)
+        if len(raw) > limit:
             return f"552 5.3.4 Message size exceeds the sandbox limit of {limit} bytes"
         message_id = store_message(self.store, sandbox_id, raw, smtp_from=envelope.mail_from,
                                    smtp_to=list(envelope.rcpt_tos))
@@ -82,7 +104,9 @@ class SandboxHandler:
 
 class _Controller(Controller):
     def factory(self) -> SMTP:
-        return SMTP(self.handler, **self.SMTP_kwargs)
+        kwargs = dict(self.SMTP_kwargs)
+        kwargs["data_size_limit"] = self.handler.advertised_size()
+        return SMTP(self.handler, **kwargs)
 
     def _trigger_server(self) -> None:
         # Port 0 picks a free port: learn which before the readiness probe uses it.
@@ -96,16 +120,26 @@ class SmtpListener:
     which the sandbox API reports as the sandbox's `domain` / `smtp_ports`."""
 
     def __init__(self, app: Any, host: str = "127.0.0.1", port: int = DEFAULT_PORT, *,
-                 allow_remote: bool = False) -> None:
+                 allow_remote: bool = False, tls_context: Any = None,
+                 implicit: bool = False) -> None:
+        """tls_context (ssl.SSLContext): offer STARTTLS, or with implicit=True speak
+        TLS from the first byte (SMTPS). An implicit listener does not set the port
+        sandboxes report."""
         if not is_loopback(host) and not allow_remote:
             raise ValueError(f"refusing to bind SMTP on {host}: loopback only")
         self.app = app
+        self.implicit = bool(implicit and tls_context is not None)
         handler = SandboxHandler(app.store)
+        extra: dict[str, Any] = {}
+        if self.implicit:
+            extra["ssl_context"] = tls_context
+        elif tls_context is not None:
+            extra["tls_context"] = tls_context
         self.controller = _Controller(
             handler, hostname=host, port=port, server_hostname=SERVER_NAME,
             ident="mailtrap-cli local SMTP", data_size_limit=DATA_SIZE_LIMIT,
             authenticator=handler.authenticate, auth_require_tls=False,
-            ready_timeout=10.0)
+            ready_timeout=10.0, **extra)
         self.host = host
         self.port = port
 
@@ -120,12 +154,18 @@ class SmtpListener:
             _check_free(self.host, self.port)
         self.controller.start()
         self.port = int(self.controller.port)
+        if self.implicit:
+            self.app.smtps_port = self.port
+            return self
         self.app.smtp_host = self.host
         self.app.smtp_port = self.port
         return self
 
     def stop(self) -> None:
-        if getattr(self.app, "smtp_port", None) == self.port:
+        if self.implicit:
+            if getattr(self.app, "smtps_port", None) == self.port:
+                self.app.smtps_port = None
+        elif getattr(self.app, "smtp_port", None) == self.port:
             self.app.smtp_host = None
             self.app.smtp_port = None
         self.controller.stop()

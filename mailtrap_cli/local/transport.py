@@ -22,6 +22,7 @@ from requests.structures import CaseInsensitiveDict
 from mailtrap_cli.local.router import Request
 
 _apps: dict[str, Any] = {}
+FLUSH_SECONDS = 5.0
 _lock = threading.Lock()
 
 
@@ -97,7 +98,12 @@ class InProcessAdapter(BaseAdapter):
         return response
 
     def close(self) -> None:
-        pass
+        """Before the run ends, let webhook events of its sends go out (at most
+        FLUSH_SECONDS: a receiver that is down is not waited for through every retry)."""
+        app = _apps.get(str(self.db or default_db()))
+        dispatcher = getattr(app, "webhook_dispatcher", None) if app is not None else None
+        if dispatcher is not None:
+            dispatcher.flush(FLUSH_SECONDS)
 
 
 _REASONS = {200: "OK", 201: "Created", 204: "No Content", 400: "Bad Request",

@@ -25,6 +25,7 @@ TREE_PATH = Path(__file__).resolve().parent / "completion_tree.json"
 PROG = "mailtrap"
 COMPLETE_VAR = "_MAILTRAP_COMPLETE"
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*\Z")
+OPTION = re.compile(r"--?[A-Za-z0-9][A-Za-z0-9_-]*\Z")
 WIDE = 100_000  # rich's width while rendering here: nothing wraps
 
 
@@ -62,20 +63,29 @@ def _group_safe(command: Any, ctx: Any) -> bool:
     return not any(isinstance(p, TyperArgument) for p in command.get_params(ctx))
 
 
-def _items(path: list[str]) -> list[dict[str, Any]] | None:
-    """typer's answer for `mailtrap <path> <TAB>`, one dict per subcommand, or None
-    when the fast path must leave this group to typer."""
+def _leaf_safe(command: Any, ctx: Any) -> bool:
+    """A leaf whose option names complete as click's Command does: by prefix alone."""
+    from mailtrap_cli.startup.typer_compat import ClickCommand
+
+    return type(command).shell_complete is ClickCommand.shell_complete
+
+
+def _items(path: list[str], incomplete: str = "", name: re.Pattern = NAME,
+           safe: Any = _group_safe) -> list[dict[str, Any]] | None:
+    """typer's answer for `mailtrap <path> <incomplete><TAB>`, one dict per item (a
+    subcommand, or with incomplete "-" an option name), or None when the fast path
+    must leave this command to typer."""
     from mailtrap_cli.app import build
     from mailtrap_cli.startup.typer_compat import completion_classes as classes
     from mailtrap_cli.startup.typer_compat import rich_utils
 
     resolved = _resolve(path)
-    if resolved is None or not _group_safe(*resolved):
+    if resolved is None or not safe(*resolved):
         return None
     cli = build()
     bash, zsh, fish = (cls(cli, {}, PROG, COMPLETE_VAR) for cls in
                        (classes.BashComplete, classes.ZshComplete, classes.FishComplete))
-    completions = bash.get_completions(list(path), "")
+    completions = bash.get_completions(list(path), incomplete)
     rendered: list[tuple[str, str]] = []
     original = classes._sanitize_help_text
 
@@ -93,7 +103,7 @@ def _items(path: list[str]) -> list[dict[str, Any]] | None:
             rendered.clear()
             entry = {"name": item.value, "zsh": zsh.format_completion(item),
                      "fish": fish.format_completion(item)}
-            if (not isinstance(item.value, str) or not NAME.match(item.value)
+            if (not isinstance(item.value, str) or not name.match(item.value)
                     or bash.format_completion(item) != item.value
                     or any(text != out for text, out in rendered)
                     or not all(s.isascii() and s.isprintable()
@@ -115,8 +125,14 @@ def _is_group(path: list[str]) -> bool:
 
 
 def build_tree() -> dict[str, Any]:
-    """{"groups": {"": [...], "sandbox": [...], "sandbox messages": [...]}}."""
+    """{"groups": {"": [...], "sandbox": [...], "sandbox messages": [...]},
+    "option_items": [...], "options": {"sandbox messages list": [indexes], ...}}:
+    a leaf's option names (typer's answer to `-<TAB>`) as indexes into one list,
+    since the global options repeat on every leaf."""
     groups: dict[str, list[dict[str, Any]]] = {}
+    option_items: list[dict[str, Any]] = []
+    known: dict[str, int] = {}
+    options: dict[str, list[int]] = {}
     pending: list[list[str]] = [[]]
     while pending:
         path = pending.pop(0)
@@ -127,15 +143,36 @@ def build_tree() -> dict[str, Any]:
             entry["group"] = _is_group([*path, entry["name"]])
             if entry["group"]:
                 pending.append([*path, entry["name"]])
+                continue
+            leaf = [*path, entry["name"]]
+            names = _items(leaf, "-", OPTION, _leaf_safe)
+            if names is None:
+                continue
+            indexes = []
+            for item in names:
+                text = json.dumps(item, sort_keys=True)
+                if text not in known:
+                    known[text] = len(option_items)
+                    option_items.append(item)
+                indexes.append(known[text])
+            options[" ".join(leaf)] = indexes
         groups[" ".join(path)] = [{k: e[k] for k in ("name", "group", "width", "zsh", "fish")}
                                   for e in items]
-    return {"generated_by": "python scripts/gen_completions.py", "groups": groups}
+    return {"generated_by": "python scripts/gen_completions.py", "groups": groups,
+            "option_items": [{k: e[k] for k in ("name", "width", "zsh", "fish")}
+                             for e in option_items],
+            "options": options}
 
 
 def tree_text() -> str:
-    """The JSON file's text: one line a subcommand, so a diff shows what changed."""
+    """The JSON file's text: one line a subcommand or option, so a diff shows what changed."""
     tree = build_tree()
     groups = [f"  {json.dumps(path)}: [\n" + ",\n".join(f"   {json.dumps(item)}" for item in items)
               + "\n  ]" for path, items in tree["groups"].items()]
+    option_items = [f"  {json.dumps(item)}" for item in tree["option_items"]]
+    options = [f"  {json.dumps(path)}: {json.dumps(indexes)}"
+               for path, indexes in tree["options"].items()]
     return ("{\n" f' "generated_by": {json.dumps(tree["generated_by"])},\n'
-            ' "groups": {\n' + ",\n".join(groups) + "\n }\n}\n")
+            ' "groups": {\n' + ",\n".join(groups) + "\n },\n"
+            ' "option_items": [\n' + ",\n".join(option_items) + "\n ],\n"
+            ' "options": {\n' + ",\n".join(options) + "\n }\n}\n")

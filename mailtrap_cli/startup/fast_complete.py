@@ -1,4 +1,4 @@
-"""TAB completion of subcommand names without importing typer (stdlib only).
+"""TAB completion of subcommand and option names without importing typer (stdlib only).
 
 `mailtrap sandbox m<TAB>` only needs the names under `sandbox`: answering it
 from completion_tree.json takes ~25 ms instead of the ~75-110 ms typer needs
@@ -7,9 +7,10 @@ answer is byte for byte what typer prints (tests/test_fast_complete.py
 compares both for every group, shell and prefix).
 
 `answer()` returns None - and typer answers as before - for anything but
-subcommand names of a group reached through subcommand names only: options,
-option values, arguments, unknown words, quotes or escapes in the line, a
-terminal too narrow for the help text, any other shell or instruction.
+subcommand names of a group, or option names of a leaf command, reached
+through subcommand names only: options of a group, option values, arguments,
+unknown words, quotes or escapes in the line, a terminal too narrow for the
+help text, any other shell or instruction.
 """
 
 from __future__ import annotations
@@ -92,10 +93,12 @@ def _terminal_widths() -> list[int]:
     return widths
 
 
-def _load_tree() -> dict[str, list[dict]] | None:
+def _load_tree() -> dict | None:
     try:
         with open(TREE_FILE, encoding="utf-8") as file:
-            return json.load(file)["groups"]
+            tree = json.load(file)
+        tree["groups"], tree["options"], tree["option_items"]  # noqa: B018 - all there
+        return tree
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -114,6 +117,28 @@ def _items(groups: dict[str, list[dict]], args: list[str]) -> list[dict] | None:
     return groups.get(path)
 
 
+def _leaf_options(tree: dict, args: list[str]) -> list[dict] | None:
+    """The option names of the leaf command `args` names, or None if args are not
+    exactly a path of subcommand names ending at a leaf the tree holds."""
+    groups = tree["groups"]
+    path = ""
+    for index, word in enumerate(args):
+        entries = groups.get(path)
+        entry = next((e for e in entries or [] if e["name"] == word), None)
+        if entry is None:
+            return None
+        path = f"{path} {word}" if path else word
+        if not entry["group"]:
+            if index != len(args) - 1:
+                return None
+            indexes = tree["options"].get(path)
+            if indexes is None:
+                return None
+            items = tree["option_items"]
+            return [items[i] for i in indexes]
+    return None
+
+
 def answer(env: Mapping[str, str]) -> tuple[str, int] | None:
     """(stdout, exit code) typer would give for this completion request, or None."""
     shell = SHELLS.get(env.get(COMPLETE_VAR, ""))
@@ -127,15 +152,18 @@ def answer(env: Mapping[str, str]) -> tuple[str, int] | None:
         return None
     args, incomplete = parsed
     # typer completes options for "-...", splits "--opt=value", and treats any
-    # word not starting with a letter or digit as a possible option.
-    if incomplete and not incomplete[0].isalnum() or "=" in incomplete:
+    # word not starting with a letter or digit as a possible option: only option
+    # names of a leaf reached through subcommand names alone (so no option is
+    # used yet, and none waits for a value) are answered here.
+    option = incomplete[:1] == "-"
+    if incomplete and not incomplete[0].isalnum() and not option or "=" in incomplete:
         return None
     if any(not word[:1].isalnum() for word in args):
         return None
-    groups = _load_tree()
-    if groups is None:
+    tree = _load_tree()
+    if tree is None:
         return None
-    entries = _items(groups, args)
+    entries = _leaf_options(tree, args) if option else _items(tree["groups"], args)
     if entries is None:
         return None
     matches = [e for e in entries if e["name"].startswith(incomplete)]

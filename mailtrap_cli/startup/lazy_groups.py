@@ -2,7 +2,7 @@
 
 typer.main.get_command builds every nested group and inspects every command's
 signature up front: ~1 ms a command, ~30 ms for `sandbox` alone. TAB
-completion of `mailtrap sandbox m` and running `mailtrap sandbox messages
+completion of `mailtrap sandbox m<TAB>` and running `mailtrap sandbox messages
 list` need one branch, so the others stay as TyperInfo until asked for
 (bench/startup.py). Names, order and help are the same as typer's own tree.
 """

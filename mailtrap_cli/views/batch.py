@@ -17,7 +17,7 @@ from mailtrap_cli.batch.runner import Chunk, Events, Totals
 MAX_LINES = 20
 
 
-class View(Events):
+class BatchProgress(Events):
     def __init__(self, out: Any, kind: str, label: str, total: int | None) -> None:
         self.out = out
         self.kind = kind
@@ -31,7 +31,7 @@ class View(Events):
         self.total = total
 
     # -- progress bar ------------------------------------------------------
-    def __enter__(self) -> View:
+    def __enter__(self) -> BatchProgress:
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -102,7 +102,7 @@ class View(Events):
             self._say(f"{reason}: slowing down, next try in {delay:.1f}s", always=True)
 
 
-def summary(totals: Totals, *, view: View, journal: str, elapsed: float,
+def summary(totals: Totals, *, view: BatchProgress, journal: str, elapsed: float,
             earlier_unknown: list[dict[str, Any]],
             earlier_rejected: list[tuple[int, list[str]]]) -> dict[str, Any]:
     """The result as data: counts for this run, then what is still not sent."""

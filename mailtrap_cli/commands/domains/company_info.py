@@ -24,8 +24,9 @@ FIELDS = {"name": "name", "address": "address", "city": "city", "country": "coun
           "level": "info_level"}
 
 
-def _opt(flag: str, help: str) -> Any:
-    return Annotated[str | None, typer.Option(flag, help=help, show_default=False)]
+def _opt(flag: str, help: str, metavar: str = "TEXT") -> Any:
+    return Annotated[str | None, typer.Option(flag, metavar=metavar, help=help,
+                                              show_default=False)]
 
 
 @app.command()
@@ -48,11 +49,12 @@ def set_(ctx: typer.Context, domain_id: DomainArg,
          country: _opt("--country", "Country (e.g. US).") = None,
          zip_: _opt("--zip", "ZIP or postal code.") = None,
          phone: _opt("--phone", "Phone number.") = None,
-         website: _opt("--website", "Website URL (or LinkedIn).") = None,
-         privacy_url: _opt("--privacy-url", "Privacy policy URL.") = None,
-         terms_url: _opt("--terms-url", "Terms of service URL.") = None,
-         level: _opt("--level", "business or individual.") = None,
-         file: _opt("--file", "The fields as a JSON object (FILE or -); flags win.") = None,
+         website: _opt("--website", "Website URL (or LinkedIn).", "URL") = None,
+         privacy_url: _opt("--privacy-url", "Privacy policy URL.", "URL") = None,
+         terms_url: _opt("--terms-url", "Terms of service URL.", "URL") = None,
+         level: _opt("--level", "business or individual.", "LEVEL") = None,
+         file: _opt("--file", "The fields as a JSON object (FILE or -); flags win.",
+                    "FILE|-") = None,
          dry_run: DryRunOpt = False) -> None:
     """Create or change the company info of a domain (only the fields given change).
 

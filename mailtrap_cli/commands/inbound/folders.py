@@ -56,7 +56,7 @@ def create(ctx: typer.Context, name: NameArg, dry_run: DryRunOpt = False) -> Non
 
 @app.command()
 def update(ctx: typer.Context, folder_id: FolderArg,
-           name: Annotated[str, typer.Option("--name", help="New name.")],
+           name: Annotated[str, typer.Option("--name", metavar="NAME", help="New name.")],
            dry_run: DryRunOpt = False) -> None:
     """Rename a folder.
 

@@ -61,7 +61,7 @@ def create(ctx: typer.Context, name: NameArg, folder: FolderOpt,
 
 @app.command()
 def update(ctx: typer.Context, inbox_id: InboxArg, folder: FolderOpt,
-           name: Annotated[str, typer.Option("--name", help="New name.")],
+           name: Annotated[str, typer.Option("--name", metavar="NAME", help="New name.")],
            dry_run: DryRunOpt = False) -> None:
     """Rename an inbox (its address stays).
 

@@ -60,7 +60,8 @@ def create(ctx: typer.Context,
 
 @app.command()
 def update(ctx: typer.Context, rule_id: RuleArg, inbox: InboxOpt,
-           email: Annotated[str | None, typer.Option("--email", help="New address.")] = None,
+           email: Annotated[str | None, typer.Option(
+               "--email", metavar="ADDRESS", help="New address.")] = None,
            active: Annotated[bool | None, typer.Option(
                "--active/--inactive", help="Switch the rule on or off.",
                show_default=False)] = None,

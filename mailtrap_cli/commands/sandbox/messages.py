@@ -29,7 +29,7 @@ MessageArg = id_arg("MESSAGE_ID", "Message id.")
 ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")]
 LIST = View(columns=[("id", "id"), ("created_at", "created_at"), ("from_email", "from"),
                      ("to_email", "to"), ("subject", "subject"), ("is_read", "read"),
-                     ("human_size", "size")])
+                     ("human_size", "size")], key=["id", "created_at", "to_email", "subject"])
 # The API's {"headers": {...}}: JSON keeps the wrapper, a table lists the headers.
 HEADERS = View(flat=lambda result: result.get("headers") or {}
                if isinstance(result, dict) else result)

@@ -69,7 +69,8 @@ def create(ctx: typer.Context, name: NameArg, dry_run: DryRunOpt = False) -> Non
 
 @app.command()
 def update(ctx: typer.Context, project_id: ProjectArg,
-           name: Annotated[str, typer.Option("--name", help="New name (2-100 characters).")],
+           name: Annotated[str, typer.Option("--name", metavar="NAME",
+                                                 help="New name (2-100 characters).")],
            dry_run: DryRunOpt = False, show_password: ShowPasswordOpt = False) -> None:
     """Rename a project.
 

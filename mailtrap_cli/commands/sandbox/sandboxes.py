@@ -89,7 +89,8 @@ def create(ctx: typer.Context,
 
 @app.command()
 def update(ctx: typer.Context, sandbox_id: SandboxArg = None,
-           name: Annotated[str | None, typer.Option("--name", help="New name.")] = None,
+           name: Annotated[str | None, typer.Option("--name", metavar="NAME",
+                                                    help="New name.")] = None,
            email_username: Annotated[str | None, typer.Option(
                "--email-username", metavar="USERNAME",
                help="New local part of the sandbox's email address.")] = None,

@@ -47,12 +47,14 @@ def smtp_test(
         raise UsageError(f"--timeout must be a number of seconds, got {timeout:g}")
     settings = state.settings
     sandbox_id = state.resolve_id("sandbox_id", sandbox, "--sandbox")
-    if settings.is_local and settings.hosts["api"].startswith(LOCAL_INPROCESS_URL):
-        raise NetworkError(probe.NO_LISTENER, hint="then point the local profile at it: "
-                           "MAILTRAP_BASE_URL=http://127.0.0.1:8025 mailtrap -p local "
-                           "sandbox smtp-test")
     client = state.client()
     box = sandboxes.get_sandbox(client, sandbox_id)
+    if settings.is_local and port is None and not box.get("smtp_ports"):
+        # The built-in server reports no ports when no SMTP listener serves its database
+        # (the in-process profile finds a running `local serve` by its pid file).
+        in_process = settings.hosts["api"].startswith(LOCAL_INPROCESS_URL)
+        raise NetworkError(probe.NO_LISTENER, hint="mailtrap local serve --detach" if in_process
+                           else "start it without --no-smtp")
     host, smtp_port = probe.endpoint(box, port)
     if settings.is_local and not probe.is_loopback(host):
         raise NetworkError(f"{probe.NO_LISTENER} (the server reports {host}, not its own "

@@ -24,6 +24,11 @@ from mailtrap_cli.options import OwnTimeoutCommand, SandboxOpt, Typer
 app = Typer(leaf=True)   # its command joins the parent group
 
 
+def _complete_extract(incomplete: str) -> list[tuple[str, str]]:
+    kinds = [("link", "the first http(s) link"), ("code", "the first 4-8 digit code")]
+    return [(kind, what) for kind, what in kinds if kind.startswith(incomplete)]
+
+
 @app.command("wait", cls=OwnTimeoutCommand)
 def wait(
     ctx: typer.Context,
@@ -48,7 +53,7 @@ def wait(
         help="First pause between polls; grows x1.5 up to 5x while nothing arrives "
         "(at least 1/15 s: the API allows 150 requests per 10 s).")] = 1.0,
     extract: Annotated[str | None, typer.Option(
-        "--extract", metavar="link|code|REGEX",
+        "--extract", metavar="link|code|REGEX", autocompletion=_complete_extract,
         help="Print only the first link, numeric code (4-8 digits) or REGEX group "
         "from the body.")] = None,
     all_matches: Annotated[bool, typer.Option(
@@ -123,12 +128,29 @@ def wait(
     if state.out.stderr_tty:  # progress-like: only for a person watching
         state.out.info(f"waiting up to {timeout:g}s for {wanted or 'a new message'} "
                        f"in sandbox {sid}…")
+    def first_poll() -> tuple[list[dict[str, Any]], int, Any]:
+        # How many attempts the client needed, and the server's clock: a retried
+        # first poll must not take mail that arrived meanwhile for old.
+        page = fetch_page(None)
+        return page, client.last_attempts, client.last_server_time
+
+    failures: list[MailtrapError] = []
+
+    def failed(err: Exception) -> None:
+        # A 5xx, a dropped connection, a 429 or a garbled answer: poll again.
+        failures.append(err)  # type: ignore[arg-type]
+        state.out.info(f"poll failed ({getattr(err, 'message', err)}); polling again")
+
     found = waiting.wait_for(fetch_page, filters, timeout=timeout, interval=interval,
-                             since_start=since_start)
+                             since_start=since_start, first_poll=first_poll,
+                             started=deadline - timeout, on_error=failed)
     if found is None:
         hint = ("messages that arrived before the wait started do not count; "
                 "pass --since any (or a time) to accept them") if since_start else None
         what = f"no message matching {wanted}" if wanted else "no new message"
+        if failures:
+            hint = (f"{len(failures)} poll(s) failed, the last: {failures[-1].message}"
+                    + (f"; {hint}" if hint else ""))
         raise TimedOutError(f"{what} arrived within {timeout:g}s", hint=hint)
     client.deadline = None  # the wait is over; fetching the body has its own timeouts
     if extractor is None:

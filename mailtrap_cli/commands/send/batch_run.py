@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import math
 import signal
 import threading
 import time
@@ -118,6 +119,10 @@ def run(state: Any, *, source: str | None, csv: str | None, jsonl: str | None,
         count, window = parse_rate(rate)
     except ValueError as exc:
         raise UsageError(f"--rate {exc}") from None
+    if not math.isfinite(window):
+        # 1/nan turned the limit off and 1/inf waited forever.
+        raise UsageError(f"--rate '{rate}': the seconds must be a finite number",
+                         hint="e.g. --rate 150/10s")
     if vars_as not in (None, "template", "custom"):
         raise UsageError(f"--vars-as must be template or custom, got '{vars_as}'")
     if new_journal and force:
@@ -183,11 +188,15 @@ def run(state: Any, *, source: str | None, csv: str | None, jsonl: str | None,
             total = source_input.count
         elif lines is not None:
             total = max(0, lines - (1 if kind == "csv" else 0))
-        _send(state, source_input, records, builder, resume, writer,
-              kind=kind, base=base, total=total, chosen=chosen, sandbox=sandbox,
-              concurrency=concurrency, limit=(count, window), chunk_size=chunk_size,
-              journal_path=journal_path, resend_unknown=resend_unknown,
-              retry_rejected=retry_rejected, dry_run=dry_run)
+        try:
+            _send(state, source_input, records, builder, resume, writer,
+                  kind=kind, base=base, total=total, chosen=chosen, sandbox=sandbox,
+                  concurrency=concurrency, limit=(count, window), chunk_size=chunk_size,
+                  journal_path=journal_path, resend_unknown=resend_unknown,
+                  retry_rejected=retry_rejected, dry_run=dry_run)
+        finally:
+            if writer is not None:
+                writer.close()   # and its lock, whatever stopped the run
     finally:
         source_input.close()
 
@@ -200,12 +209,12 @@ def _send(state: Any, source_input: Any, records: Any, builder: Builder, resume:
     from mailtrap_cli.api import sending
     from mailtrap_cli.batch.plan import plan
     from mailtrap_cli.batch.runner import Totals
-    from mailtrap_cli.views.batch import View
+    from mailtrap_cli.views.batch import BatchProgress
 
     out = state.out
     build = {"csv": builder.recipient, "jsonl": builder.build, "json": builder.request}[kind]
     totals = Totals()
-    view = View(out, kind, source_input.label, None if dry_run else total)
+    view = BatchProgress(out, kind, source_input.label, None if dry_run else total)
     stream_name = "transactional" if chosen == "sandbox" else chosen
     chunks = plan(records, build, resume=resume, totals=totals, events=view,
                   first_index=resume.next_chunk, chunk_size=chunk_size,
