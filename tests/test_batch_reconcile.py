@@ -99,3 +99,41 @@ def test_reconcile_leaves_partly_found_chunks_unknown(cli, server, tmp_path):
     again = cli("send", "batch", "--csv", str(path), *PLAIN)
     assert again.code == 8 and again.json()["sent"] == 0
     assert again.json()["skipped_unknown"] == 1
+
+
+def test_send_batch_reconcile_command(cli, server, tmp_path):
+    path = csv_file(tmp_path, numbered(30))
+    args = ["send", "batch", "--csv", str(path), *PLAIN, "--chunk-size", "10",
+            "--concurrency", "1"]
+    _lose_two_chunks(server)
+    assert cli(*args).code == 8
+    # chunk 2 gave up just now and nothing was logged after it: undecided, exit 8
+    early = cli(*args, "--reconcile", "-o", "json")
+    assert early.code == 8, early
+    assert (early.json()["sent"], early.json()["undecided"]) == (10, 10)
+    assert "could not be decided" in early.stderr and "chunk 2" in early.stderr
+    later = (datetime.now(timezone.utc) + timedelta(seconds=5)).strftime(
+        "%Y-%m-%dT%H:%M:%S.000Z")
+    server.call("POST", "/_local/email_logs", json={"count": 1, "sent_at": later})
+    dry = cli(*args, "--reconcile", "--dry-run", "-o", "json")
+    assert dry.code == 0 and dry.json()["released"] == 10 and "not changed" in dry.stderr
+    settled = cli(*args, "--reconcile", "-o", "json")
+    assert settled.code == 0, settled
+    assert settled.json()["released"] == 10 and settled.json()["undecided"] == 0
+    posts = len([r for r in server.requests(path="/api/batch") if r["method"] == "POST"])
+    rerun = cli(*args)
+    assert rerun.code == 0 and rerun.json()["sent"] == 10
+    assert len([r for r in server.requests(path="/api/batch")
+                if r["method"] == "POST"]) == posts + 1          # only the released chunk
+    counts = recipients(server)
+    assert len(counts) == 30 and set(counts.values()) == {1}
+    nothing = cli(*args, "--reconcile")
+    assert nothing.code == 0 and "nothing to reconcile" in nothing.stderr
+
+
+def test_reconcile_refuses_contradicting_flags(cli, server, tmp_path):
+    path = csv_file(tmp_path, numbered(2))
+    base = ["send", "batch", "--csv", str(path), *PLAIN, "--reconcile"]
+    cli(*base, "--resend-unknown").assert_clean_error(2)
+    cli(*base, "--sandbox", "1").assert_clean_error(2)
+    assert server.requests(path="/api/batch") == []
