@@ -189,7 +189,7 @@ def test_email_logs_search_after_pages(server: Any) -> None:
 def test_stats_from_real_traffic(server: Any) -> None:
     from datetime import date
 
-    _send(server, "a@gmail.com", "b+click@gmail.com", "bounce@yahoo.com", "spam1@yahoo.com")
+    _send(server, "a@gmail.com", "b+click@gmail.com", "bounce@yahoo.com", "spam+1@yahoo.com")
     today = date.today().isoformat()
     rng = {"start_date": today, "end_date": today}
     stats = server.call("GET", "/api/stats", params=rng).json()

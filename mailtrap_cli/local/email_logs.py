@@ -13,12 +13,15 @@
 What happens to a recipient is decided by its address, so tests can produce
 every outcome offline (documented in the README):
 
-- local part `bounce` or `bounce+...`   hard bounce: status not_delivered, a `bounce`
+The local part before any `+tag` (as the webhook events of routes_webhooks):
+
+- `bounce`                              hard bounce: status not_delivered, a `bounce`
                                         event, and a suppression (hard bounce)
-- local part `softbounce...`            a `soft_bounce` event, status not_delivered
-- local part `spam...`                  delivered, then a `spam` event and a suppression
+- `soft-bounce` (or `softbounce`)      a `soft_bounce` event, status not_delivered
+- `reject` / `suspension`               that event, status not_delivered
+- `spam`                                delivered, then a `spam` event and a suppression
                                         (spam complaint)
-- `+open` / `+click` in the local part  delivered and opened (and clicked)
+- a `+open` / `+click` tag              delivered and opened (and clicked)
 - a suppressed address                  status not_delivered, a `reject` event
 - anything else                         delivered
 
@@ -131,6 +134,7 @@ def record(conn: Any, message: dict[str, Any], message_ids: list[str],
     payload = dumps(message)
     for message_id, address in zip(message_ids, recipients, strict=True):
         local = _local_part(address)
+        base = local.split("+", 1)[0]
         status, delivered, bounced, spam = "delivered", 1, 0, 0
         opens = clicks = 0
         events: list[tuple[str, dict[str, Any]]] = []
@@ -139,20 +143,23 @@ def record(conn: Any, message: dict[str, Any], message_ids: list[str],
             status, delivered = "not_delivered", 0
             events.append(("reject", {"reject_reason": "Recipient is on the suppression list"}))
             response = None
-        elif local == "bounce" or local.startswith("bounce+"):
+        elif base == "bounce":
             status, delivered, bounced = "not_delivered", 0, 1
             response = "550 5.1.1 User unknown"
             events.append(("bounce", {**_delivery_details(address),
                                       "email_service_provider_status": "5.1.1",
                                       "email_service_provider_response": response,
                                       "bounce_category": "invalid_recipient"}))
-        elif local.startswith("softbounce"):
+        elif base in ("soft-bounce", "softbounce"):
             status, delivered = "not_delivered", 0
             response = "452 4.2.2 Mailbox full"
             events.append(("soft_bounce", {**_delivery_details(address),
                                            "email_service_provider_status": "4.2.2",
                                            "email_service_provider_response": response,
                                            "bounce_category": "mailbox_full"}))
+        elif base in ("reject", "suspension"):
+            status, delivered, response = "not_delivered", 0, None
+            events.append((base, {"reject_reason": f"local test address {base}@"}))
         else:
             events.append(("delivery", _delivery_details(address)))
             if "+open" in local or "+click" in local:
@@ -162,7 +169,7 @@ def record(conn: Any, message: dict[str, Any], message_ids: list[str],
                 clicks = 1
                 events.append(("click", {"click_url": "https://example.com/",
                                          "web_ip_address": "127.0.0.1"}))
-            if local.startswith("spam"):
+            if base == "spam":
                 spam = 1
                 events.append(("spam", {"spam_feedback_type": "abuse"}))
         seq = conn.execute(
