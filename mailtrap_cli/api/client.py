@@ -99,7 +99,9 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
 
 
 # `"signing_secret": "..."` in a JSON body (webhook create answers it once).
-_SECRET_FIELD = re.compile(r'("signing_secret"\s*:\s*")[^"]*(")')
+# Values shown once on purpose (a webhook's signing secret, a new API token from
+# `account tokens create|reset`), never in --debug lines.
+_SECRET_FIELD = re.compile(r'("(?:signing_secret|token)"\s*:\s*")[^"]*(")')
 
 class Client:
     """Thin wrapper over one requests.Session; returns the API's JSON untouched."""
@@ -167,11 +169,11 @@ class Client:
         return base + (path if path.startswith("/") else "/" + path)
 
     def redact(self, text: str) -> str:
-        """The token, and every webhook signing secret (the value of a
-        `signing_secret` field, as webhook create answers), become ***."""
+        """The token, and every webhook signing secret or new API token (the value
+        of a `signing_secret` or `token` field, as their create answers), become ***."""
         if self.token and self.token in text:
             text = text.replace(self.token, "***")
-        if "signing_secret" in text:
+        if "signing_secret" in text or '"token"' in text:
             text = _SECRET_FIELD.sub(r"\1***\2", text)
         return text
 

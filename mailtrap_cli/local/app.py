@@ -21,6 +21,12 @@ ROUTE_MODULES = [
     "mailtrap_cli.local.mailstore",
     "mailtrap_cli.local.control",
     "mailtrap_cli.local.routes_accounts",
+    "mailtrap_cli.local.routes_domains",
+    "mailtrap_cli.local.routes_suppressions",
+    "mailtrap_cli.local.email_logs",
+    "mailtrap_cli.local.routes_stats",
+    "mailtrap_cli.local.routes_account_admin",
+    "mailtrap_cli.local.routes_inbound",
 ]
 # Area modules; a module not written yet is skipped.
 _OPTIONAL_MODULES = [
