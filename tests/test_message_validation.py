@@ -93,7 +93,7 @@ B64 = base64.b64encode(b"data").decode()
                                               "cannot be set"]),
     (_with(headers={"X Tag": "a"}), ["header name 'X Tag' is invalid"]),
     (_with(headers={"X-Tag": "a\r\nBcc: x@example.com"}),
-     ["header 'X-Tag' must not contain line breaks"]),
+     ["header 'X-Tag' must not contain line breaks or control characters"]),
     (_with(headers={"X-N": 1}), ["header 'X-N' must have a string value"]),
     (_with(attachments=[{"filename": "a.txt", "content": B64}]), []),
     (_with(attachments=[{"filename": "a.txt", "content": B64, "disposition": "inline",
