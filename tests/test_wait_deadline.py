@@ -18,7 +18,7 @@ def test_a_retry_after_longer_than_the_wait_is_not_slept(cli, server, arrivals):
     # A 429 during a wait is retried within --timeout (never past it): the wait
     # ends as a time-out, naming the failed polls.
     assert result.code == 9, result
-    assert "error: no new message arrived within 1s" in result.stderr
+    assert "\nerror: no answer from the API within 1s" in result.stderr
     assert "429" in result.stderr
     assert 1 <= len(arrivals.of("GET", MESSAGES)) <= 3
 
