@@ -295,6 +295,28 @@ class Output:
         else:
             self.text("\n".join(values))
 
+    def follow(self, items: Iterable[dict[str, Any]], line: Callable[[dict[str, Any]], str]
+               ) -> None:
+        """Items as they come (`messages list --follow`): one JSON object a line in
+        JSON modes (so piped output is JSONL), else `line(item)` for a person."""
+        for item in items:
+            if self.mode in JSON_MODES:
+                self._write(dumps(item, indent=None) + "\n")
+            else:
+                self._write(line(item) + "\n")
+
+    def named_lines(self, values: dict[str, Any]) -> None:
+        """Several named values a script reads (`wait --extract link --extract code`):
+        one line each in order (a list gives a line per item); one JSON object when
+        JSON or JSONL was asked for by name."""
+        if self.requested in JSON_MODES:
+            self._emit_one(values)
+            return
+        flat: list[str] = []
+        for value in values.values():
+            flat += [str(v) for v in value] if isinstance(value, list) else [str(value)]
+        self.text("\n".join(flat))
+
     def json_asked(self) -> str | None:
         """"json" or "jsonl" when asked for by name (-o), else None: for data with a
         native format of its own (an export's CSV) that JSON replaces only on request."""

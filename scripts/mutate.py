@@ -48,7 +48,7 @@ class Mutation:
 CALLS = "mailtrap_cli/api/calls.py"
 CLIENT = "mailtrap_cli/api/client.py"
 SENDER = "mailtrap_cli/batch/sender.py"
-LIMITER = "mailtrap_cli/batch/limiter.py"
+RATELIMIT = "mailtrap_cli/api/ratelimit.py"
 RUNNER = "mailtrap_cli/batch/runner.py"
 PLAN = "mailtrap_cli/batch/plan.py"
 JOURNAL = "mailtrap_cli/batch/journal.py"
@@ -60,6 +60,7 @@ NEVER_TWICE = "tests/test_send_never_twice.py"
 RETRIES = "tests/test_client_retries.py"
 DEFAULTS = "tests/test_documented_defaults.py"
 ENGINE = "tests/test_send_batch_engine.py"
+SHAPES = "tests/test_rate_shapes.py"
 FAULTS = "tests/test_send_batch_faults.py"
 KILL = "tests/test_send_batch_kill.py"
 ATTACHMENTS = "tests/test_sandbox_attachments.py"
@@ -126,17 +127,23 @@ MUTATIONS = [
     Mutation("chunk-over-byte-limit", "a request stays under the API's 50 MB", PLAN,
              "if items and size + weight > max_bytes:", "if False:",
              (ENGINE, "tests/test_send_review.py")),
-    # -- the limiter --------------------------------------------------------------------
-    Mutation("limiter-one-extra", "at most N requests per window", LIMITER,
-             "excess = len(self._slots) - max(1, int(self.allowed)) + 1",
-             "excess = len(self._slots) - max(1, int(self.allowed))", (ENGINE, DEFAULTS)),
+    # -- the limiter (api/ratelimit.py: the pacing send batch and every call share) -------
+    Mutation("limiter-one-extra", "at most N requests per window", RATELIMIT,
+             "excess = len(self._slots) - self.count + 1",
+             "excess = len(self._slots) - self.count", (ENGINE, DEFAULTS)),
     Mutation("limiter-window-from-start", "a request holds its slot until a window after "
-             "its answer", LIMITER, "s.ended is None or s.ended > cutoff",
+             "its answer", RATELIMIT, "s.ended is None or s.ended > cutoff",
              "s.ended is None or s.started > cutoff", (ENGINE,)),
-    Mutation("limiter-no-slowdown", "a 429 halves the pace", LIMITER,
-             "self.allowed = max(1.0, self.allowed / 2)",
-             "self.allowed = max(1.0, self.allowed)", (ENGINE,)),
-    Mutation("limiter-no-pause", "a 429 pauses everyone for Retry-After", LIMITER,
+    Mutation("limiter-burst", "requests start evenly paced, never in a burst", RATELIMIT,
+             "self._next = max(self._next, now) + 1 / self.rate",
+             "self._next = max(self._next, now)", (ENGINE, SHAPES)),
+    Mutation("limiter-no-slowdown", "a 429 slows the pace", RATELIMIT,
+             "self.rate = max(self.rate * DECREASE, 1 / MAX_PAUSE)",
+             "self.rate = max(self.rate, 1 / MAX_PAUSE)", (ENGINE, SHAPES)),
+    Mutation("limiter-no-ceiling", "after a 429 the pace comes back only to just under "
+             "the rate that met it", RATELIMIT,
+             "self.ceiling = min(self.ceiling, self.rate * CEILING)", "pass", (ENGINE,)),
+    Mutation("limiter-no-pause", "a 429 pauses everyone for Retry-After", RATELIMIT,
              "self._paused_until = max(self._paused_until, now + delay)",
              "self._paused_until = max(self._paused_until, now)",
              (ENGINE, f"{NEVER_TWICE}::test_batch_429_waits_the_retry_after_it_asked_for")),
