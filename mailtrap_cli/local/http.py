@@ -168,12 +168,10 @@ class LocalServer(ThreadingHTTPServer):
                 conn.close()
 
     def _track_tls(self, conn: Any) -> None:
-        """wrap_socket detached the accepted socket: whatever tracks this handler's
-        connection to end it at shutdown (`_live`, thread -> socket) gets the TLS one."""
-        live = getattr(self, "_live", None)
-        if live is not None:
-            with self._live_lock:
-                live[threading.current_thread()] = conn
+        """wrap_socket detached the accepted socket: `_live` gets the TLS one, so
+        close_connections can end it."""
+        with self._live_lock:
+            self._live[threading.current_thread()] = conn
 
     @property
     def url(self) -> str:
