@@ -82,6 +82,14 @@ MUTATIONS = [
     Mutation("sent-counts-as-unsent", "a request that left is never resent on a "
              "network failure", CLIENT,
              "sent = not _never_sent(exc)", "sent = False", (NEVER_TWICE, RETRIES)),
+    Mutation("refused-send-not-retried", "a send is retried when the request never left "
+             "(connection refused)", CLIENT, '"NewConnectionError", "Connection refused",',
+             '"NewConnectionError-", "Connection refused-",', (RETRIES, NEVER_TWICE)),
+    Mutation("tls-failure-retried", "a TLS failure exits 7 at once, not after 5 tries",
+             CLIENT, "if isinstance(exc, requests.exceptions.SSLError):\n"
+             "                    # The handshake failed",
+             "if False:\n                    # The handshake failed",
+             ("tests/test_foundation_review.py",)),
     Mutation("tries-9", "at most 5 tries", CLIENT,
              "attempts: int = 5 ", "attempts: int = 9 ", (DEFAULTS, RETRIES)),
     Mutation("retry-after-ignored", "Retry-After is honoured", CLIENT,
