@@ -19,9 +19,11 @@ Not part of the normal test run: it takes a few minutes (README, Development).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -226,23 +228,47 @@ def child_env(copy: Path) -> dict[str, str]:
     return env
 
 
+_running: set[subprocess.Popen] = set()    # test runs in progress (their own sessions)
+_stopping = threading.Event()
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
 def run_tests(copy: Path, tests: tuple[str, ...], workers: int = 0, *, first: bool = True
               ) -> tuple[int | None, str]:
+    # A session of its own: Ctrl-C reaches this script only, which ends the runs.
     proc = subprocess.Popen(pytest_command(tests, workers, first=first), cwd=copy,
                             env=child_env(copy),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             start_new_session=True)
+    _running.add(proc)
     try:
         out, _ = proc.communicate(timeout=TIMEOUT)
     except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, 9)
+        _kill(proc)
         proc.communicate()
         return None, ""
     except BaseException:
-        os.killpg(proc.pid, 9)      # Ctrl-C: take the test run down with us
+        _kill(proc)
         proc.communicate()
         raise
+    finally:
+        _running.discard(proc)
     return proc.returncode, out.decode("utf-8", "replace")
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def stop_everything() -> None:
+    """Ctrl-C or SIGTERM: no new mutation starts, running test runs are killed."""
+    _stopping.set()
+    for proc in list(_running):
+        _kill(proc)
 
 
 def last_line(output: str) -> str:
@@ -324,6 +350,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true",
                         help="only check that every snippet still applies (no tests run)")
     args = parser.parse_args(argv)
+    # Started with SIGINT ignored (a background job, nohup), the test runs would
+    # inherit that and the tests that interrupt a child would fail: handle it here,
+    # so children start with the default. SIGTERM ends the run as Ctrl-C does.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _interrupt)
     chosen = select(args.names)
     if args.list:
         for m in chosen:
@@ -359,6 +390,8 @@ def main(argv: list[str] | None = None) -> int:
         lock = threading.Lock()
 
         def work(mutation: Mutation) -> Outcome:
+            if _stopping.is_set():
+                return Outcome(mutation, "not run", 0.0, "interrupted")
             with lock:
                 copy = free.pop()
             try:
@@ -369,8 +402,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{outcome.status:8} {outcome.seconds:5.1f}s  {mutation.name}", flush=True)
             return outcome
 
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
+        pool = ThreadPoolExecutor(max_workers=jobs)
+        try:
             outcomes = list(pool.map(work, chosen))
+        except BaseException:
+            stop_everything()
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown()
     report(outcomes, time.monotonic() - started, verbose=args.count)
     bad = [o for o in outcomes if o.status != "killed"]
     return 1 if bad else 0
