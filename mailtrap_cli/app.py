@@ -37,6 +37,15 @@ GROUPS: dict[str, tuple[str, str]] = {
     "completion": ("mailtrap_cli.commands.completion", "Print a shell completion script."),
     "local": ("mailtrap_cli.commands.local", "Run the built-in Mailtrap-compatible server."),
     "help": ("mailtrap_cli.commands.help", "Show the help of any command."),
+    "account": ("mailtrap_cli.commands.account",
+                "Accounts, access, permissions, API tokens, billing."),
+    "domains": ("mailtrap_cli.commands.domains", "Sending domains: DNS checks, company info."),
+    "suppressions": ("mailtrap_cli.commands.suppressions",
+                     "Suppressed addresses and tracking opt-outs."),
+    "stats": ("mailtrap_cli.commands.stats", "Sending stats by day, domain, category, ESP."),
+    "logs": ("mailtrap_cli.commands.logs", "Email logs: list, get, tail."),
+    "inbound": ("mailtrap_cli.commands.inbound",
+                "Inbound email: folders, inboxes, messages, threads, rules."),
 }
 
 
