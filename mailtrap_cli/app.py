@@ -111,12 +111,11 @@ def root(
                                  help="Print the version and exit."),
 ) -> None:
     """Mailtrap from the command line: sending, the testing sandbox, templates,
-    webhooks, contacts, campaigns, and any endpoint.
+    webhooks, contacts, campaigns, account, domains, stats, logs, inbound mail.
 
-    Every other API area (domains, stats, logs...) is reachable through
-    `mailtrap api`. Output is a table on a terminal and JSON
-    when piped (-o to choose). `--profile local` talks to the built-in server:
-    no account needed.
+    Any other endpoint is reachable through `mailtrap api`. Output is a table on
+    a terminal and JSON when piped (-o to choose). `--profile local` talks to
+    the built-in server: no account needed.
     """
 
 
