@@ -282,8 +282,7 @@ def wait_for(fetch_page: FetchPage, filters: Filters, *, timeout: float, interva
             raise exc
         wanted = getattr(exc, "retry_in", None)
         if isinstance(wanted, (int, float)):
-            if clock() + wanted >= deadline:
-                raise exc   # the next try could not come before the timeout
+            # Honoured, but never past the timeout: the last poll then says why.
             pending[0] = float(wanted)
         if on_error is not None:
             on_error(exc)
