@@ -10,7 +10,7 @@ Supported:
   `{{@first}}`, `{{@last}}`;
 - `{{{raw}}}` and `{{& raw}}` (no escaping), `{{! comment }}`, `{{!-- --}}`,
   `\\{{` for a literal `{{`, and `~` whitespace control;
-- blocks `{{#if x}}…{{else}}…{{/if}}`, `{{#unless x}}`, `{{#each list}}` (also
+- blocks `{{#if x}}…{{else if y}}…{{else}}…{{/if}}`, `{{#unless x}}`, `{{#each list}}` (also
   over an object's keys, with `{{else}}` for an empty list), `{{#with obj}}`.
 
 With `escape=True` (HTML bodies) values are escaped as Handlebars does; a
@@ -64,6 +64,7 @@ class _Block:
     body: list[Any] = field(default_factory=list)
     inverse: list[Any] = field(default_factory=list)
     in_else: bool = False
+    chained: bool = False   # opened by `{{else if x}}`: closed by its parent's close tag
 
 
 def _line_of(source: str, pos: int) -> int:
@@ -127,7 +128,8 @@ def _tokens(source: str) -> list[tuple[str, Any, int]]:
             kind, content = "open", content[1:].strip()
         elif content.startswith("/"):
             kind, content = "close", content[1:].strip()
-        elif content == "else" or content.startswith("^") and not content[1:].strip():
+        elif content == "else" or content.startswith("else ") \
+                or content.startswith("^") and not content[1:].strip():
             kind = "else"
         else:
             kind = "var"
@@ -172,6 +174,18 @@ def _apply_whitespace(tokens: list[tuple[str, Any, int]]) -> None:
         tokens[i] = ("text", texts[i], tokens[i][2])
 
 
+def _open(content: str, line: int) -> _Block:
+    """A block from `if x` (the text after `#`, or after `else`)."""
+    name, _, arg = content.partition(" ")
+    if name not in _BLOCKS:
+        raise TemplateError(f"line {line}: unsupported block '#{name}' "
+                            f"(supported: {', '.join('#' + b for b in _BLOCKS)})")
+    arg = arg.strip()
+    if not arg or " " in arg:
+        raise TemplateError(f"line {line}: '#{name}' takes one name, got {arg!r}")
+    return _Block(name, arg, line)
+
+
 def _parse(source: str) -> list[Any]:
     root: list[Any] = []
     stack: list[_Block] = []
@@ -199,30 +213,30 @@ def _parse(source: str) -> list[Any]:
                                     f"{{{{{content}}}}}")
             target().append(_Var(content, tag_kind == "raw"))
         elif tag_kind == "open":
-            name, _, arg = content.partition(" ")
-            if name not in _BLOCKS:
-                raise TemplateError(f"line {line}: unsupported block '#{name}' "
-                                    f"(supported: {', '.join('#' + b for b in _BLOCKS)})")
-            arg = arg.strip()
-            if not arg or " " in arg:
-                raise TemplateError(f"line {line}: '#{name}' takes one name, "
-                                    f"got {arg!r}")
-            block = _Block(name, arg, line)
+            block = _open(content, line)
             target().append(block)
             stack.append(block)
         elif tag_kind == "else":
             if not stack or stack[-1].in_else:
-                raise TemplateError(f"line {line}: '{{{{else}}}}' outside a block")
+                raise TemplateError(f"line {line}: '{{{{{content}}}}}' outside a block")
             stack[-1].in_else = True
+            chained = content[len("else"):].strip()
+            if chained:  # {{else if x}}: a block inside the inverse, closed with the parent
+                block = _open(chained, line)
+                block.chained = True
+                target().append(block)
+                stack.append(block)
         else:  # close
             if not stack:
                 raise TemplateError(f"line {line}: '{{{{/{content}}}}}' closes nothing")
+            while stack[-1].chained:
+                stack.pop()
             block = stack.pop()
             if content != block.name:
                 raise TemplateError(f"line {line}: '{{{{/{content}}}}}' closes "
                                     f"'{{{{#{block.name}}}}}' of line {block.line}")
     if stack:
-        block = stack[-1]
+        block = next(b for b in reversed(stack) if not b.chained)
         raise TemplateError(f"line {block.line}: '{{{{#{block.name} {block.arg}}}}}' "
                             "is never closed")
     return root

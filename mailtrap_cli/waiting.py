@@ -267,16 +267,24 @@ def wait_for(fetch_page: FetchPage, filters: Filters, *, timeout: float, interva
     deadline = started + timeout
     backoff = Backoff(interval)
 
+    pending = [0.0]    # a wait the last failure asked for (Retry-After, backoff)
+
     def pause() -> bool:
         remaining = deadline - clock()
         if remaining <= 0:
             return False
-        sleep(min(backoff.next(), remaining))
+        sleep(min(max(backoff.next(), pending[0]), remaining))
+        pending[0] = 0.0
         return True
 
     def failed(exc: Exception) -> None:
         if not transient(exc):
             raise exc
+        wanted = getattr(exc, "retry_in", None)
+        if isinstance(wanted, (int, float)):
+            if clock() + wanted >= deadline:
+                raise exc   # the next try could not come before the timeout
+            pending[0] = float(wanted)
         if on_error is not None:
             on_error(exc)
 
@@ -314,7 +322,8 @@ def wait_for(fetch_page: FetchPage, filters: Filters, *, timeout: float, interva
             remaining = deadline - clock()
             if remaining <= 0:
                 return None
-            sleep(min(backoff.start if gaps else backoff.next(), remaining))
+            sleep(min(max(backoff.start if gaps else backoff.next(), pending[0]), remaining))
+            pending[0] = 0.0
         polled = True
         try:
             if gaps:

@@ -96,3 +96,15 @@ def test_a_template_that_does_not_parse_says_where(source, message):
 def test_variables_used_lists_top_level_names():
     source = "{{a}} {{#each items}}{{name}}{{/each}} {{#if b.c}}{{d}}{{/if}} {{{e}}}"
     assert variables_used(source) == ["a", "items", "b.c", "d", "e"]
+
+
+@pytest.mark.parametrize(("data", "shown"), [
+    ({"a": True}, "A"), ({"b": True}, "B"), ({"c": True}, "not C"), ({}, "none")])
+def test_else_if_chains(data, shown):
+    source = ("{{#if a}}A{{else if b}}B{{else unless c}}none{{else}}not C{{/if}}")
+    assert render_text(source, data) == shown
+
+
+def test_an_else_if_chain_still_needs_its_close_tag():
+    with pytest.raises(TemplateError, match="'{{#if a}}' is never closed"):
+        render("{{#if a}}A{{else if b}}B", {})

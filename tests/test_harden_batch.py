@@ -49,16 +49,19 @@ def test_a_second_run_on_the_same_journal_refuses(cli, server, tmp_path):
 @pytest.mark.no_spec_check
 def test_two_runs_started_together_deliver_each_row_once(server, tmp_path):
     path = csv_file(tmp_path, numbered(600))
-    server.configure(latency=0.05)
+    server.configure(latency=0.2)
     args = [sys.executable, "-m", "mailtrap_cli", *SEND, "--csv", str(path),
             "--chunk-size", "50", "--concurrency", "2"]
     procs = [subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               env=_env(server)) for _ in range(2)]
     results = [(p.wait(timeout=60), p.communicate()) for p in procs]
     codes = sorted(code for code, _ in results)
-    assert codes == [0, 2], results
-    refused = next(err for code, (_, err) in results if code == 2)
-    assert b"in use by another `send batch` run" in refused
+    # Normally one refuses while the other sends; on a very slow machine the first
+    # may finish before the second starts (which then finds every row sent).
+    assert codes in ([0, 2], [0, 0]), results
+    for code, (_, err) in results:
+        if code == 2:
+            assert b"in use by another `send batch` run" in err
     counts = recipients(server)
     assert len(counts) == 600 and set(counts.values()) == {1}
     # The journal has no torn lines: every line is one JSON record.

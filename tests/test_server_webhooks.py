@@ -231,3 +231,17 @@ def test_sandbox_sends_make_no_events(server):
 ])
 def test_local_controls_refuse_bad_input_with_400(server, method, path, kwargs):
     assert server.call(method, path, **kwargs).status_code == 400
+
+
+def test_every_webhook_type_can_be_created_and_read(server):
+    for kind, extra in (("campaigns", {"event_types": ["open", "click"], "domain_id": 3}),
+                        ("audit_log", {}),
+                        ("inbound_receiving", {"inbound_inbox_id": 5})):
+        body = {"url": "http://127.0.0.1:9/", "webhook_type": kind, **extra}
+        response = server.call("POST", "/api/webhooks", json={"webhook": body})
+        assert response.status_code == 200, response.text
+        data = response.json()["data"]
+        assert data["webhook_type"] == kind and data["sending_stream"] is None
+        got = server.call("GET", f"/api/webhooks/{data['id']}").json()["data"]
+        assert got["inbound_inbox_id"] == extra.get("inbound_inbox_id")
+        assert got.get("event_types") == extra.get("event_types")

@@ -252,3 +252,16 @@ def test_get_save_into_a_file_is_a_usage_error(cli, server, tmp_path):
     target = tmp_path / "file"
     target.write_text("x")
     cli("templates", "get", str(template["id"]), "--save", str(target)).assert_clean_error(2)
+
+
+def test_bodies_round_trip_byte_for_byte(cli, server, tmp_path):
+    body_text = "Line one\r\nLine two — ünïcödé 🎉\n\n  trailing spaces  \n\tTab"
+    body_html = "<p>\r\n  {{{raw}}}\r\n</p>\n"
+    make(server, "Bytes", body_text=body_text, body_html=body_html, subject="Ⅸ {{x}}")
+    assert cli("templates", "pull", str(tmp_path)).code == 0
+    assert (tmp_path / "bytes" / "body.txt").read_bytes() == body_text.encode()
+    assert (tmp_path / "bytes" / "body.html").read_bytes() == body_html.encode()
+    server.call("DELETE", "/_local/requests")
+    assert cli("templates", "diff", str(tmp_path)).code == 0
+    assert "nothing to push" in cli("templates", "push", str(tmp_path), "--yes").stderr
+    assert mutations(server) == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import stat
 
 import pytest
@@ -133,12 +134,15 @@ def test_verify_without_a_secret_or_signature_is_a_usage_error(cli):
 # -- listen --------------------------------------------------------------------------
 @pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["json", "jsonlines"])
-def test_listen_prints_the_servers_signed_events_after_a_send(server, fmt):
+def test_listen_prints_the_servers_signed_events_after_a_send(cli, server, fmt):
     hook = create_hook(server, payload_format=fmt)
     listen = ListenProcess(env={"MAILTRAP_WEBHOOK_SECRET": hook["signing_secret"]})
     try:
         server.call("PATCH", f"/api/webhooks/{hook['id']}", json={"webhook": {"url": listen.url}})
-        ids = send(server, "ann@example.com", "bounce@example.com")
+        sent = cli("send", "email", "--from", "app@example.com", "--to", "ann@example.com",
+                   "--to", "bounce@example.com", "--subject", "Hi", "--text", "x")
+        assert sent.code == 0, sent
+        ids = sent.json()["message_ids"]
         flush(server)
         events = listen.events(2)
         assert [(e["event"], e["email"], e["message_id"]) for e in events] == [
@@ -284,7 +288,8 @@ def test_listen_shows_a_readable_line_per_event_on_a_terminal(server):
         line = listen.out.get(timeout=20)
         assert line.split()[1:] == ["bounce", "ann@example.com", "m-1"]
     finally:
-        listen.stop()
+        code, stderr = listen.stop(signal.SIGINT)      # Ctrl-C
+    assert code == 0 and stderr[-1].startswith("stopped: 1 request(s) accepted")
 
 
 def test_in_process_local_profile_delivers_before_the_run_ends(run_mailtrap):
@@ -324,3 +329,15 @@ def test_listen_needs_a_secret_unless_told_not_to_verify(cli):
     assert "MAILTRAP_WEBHOOK_SECRET" in result.stderr
     bad = cli("webhooks", "listen", "--forward-to", "ftp://x", "--no-verify")
     bad.assert_clean_error(2)
+
+
+def test_listen_on_a_port_in_use_is_a_usage_error(cli):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = str(taken.getsockname()[1])
+        result = cli("webhooks", "listen", "--port", port, "--no-verify")
+    result.assert_clean_error(2)
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr

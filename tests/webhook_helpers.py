@@ -157,12 +157,12 @@ class ListenProcess:
     def no_more_output(self) -> bool:
         return self.out.empty()
 
-    def stop(self) -> tuple[int, list[str]]:
-        """SIGTERM; the exit code and the rest of stderr."""
+    def stop(self, signum: int | None = None) -> tuple[int, list[str]]:
+        """SIGTERM (or `signum`); the exit code and the rest of stderr."""
         import signal
 
         if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
+            self.proc.send_signal(signum or signal.SIGTERM)
         code = self.proc.wait(timeout=20)
         rest = []
         while True:

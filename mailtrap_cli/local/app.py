@@ -15,11 +15,18 @@ from mailtrap_cli.local.faults import Faults, Limits
 from mailtrap_cli.local.router import HTTPError, Request, Response, Router
 from mailtrap_cli.local.store import Store, now_iso
 
+CLOSE_FLUSH_SECONDS = 2.0
 # Each module may define SCHEMA (SQL), seed(store) and register(router).
 ROUTE_MODULES = [
     "mailtrap_cli.local.mailstore",
     "mailtrap_cli.local.control",
     "mailtrap_cli.local.routes_accounts",
+    "mailtrap_cli.local.routes_domains",
+    "mailtrap_cli.local.routes_suppressions",
+    "mailtrap_cli.local.email_logs",
+    "mailtrap_cli.local.routes_stats",
+    "mailtrap_cli.local.routes_account_admin",
+    "mailtrap_cli.local.routes_inbound",
 ]
 # Area modules; a module not written yet is skipped.
 _OPTIONAL_MODULES = [
@@ -101,6 +108,12 @@ class LocalApp:
         self.faults.clear()
 
     def close(self) -> None:
+        # Webhook events still queued get a moment to go out (routes_webhooks).
+        dispatcher = getattr(self, "webhook_dispatcher", None)
+        if dispatcher is not None:
+            dispatcher.flush(CLOSE_FLUSH_SECONDS)
+            dispatcher.close()
+        self.closed = True
         self.store.close()
 
     def record(self, req: Request, status: int, note: str | None = None) -> None:
@@ -192,6 +205,10 @@ class LocalApp:
         except HTTPError as err:
             return Response.of(err.body, err.status, err.headers)
         except Exception:  # noqa: BLE001 - a handler bug answers 500, as upstream would
+            if getattr(self, "closed", False):
+                # A request still in flight when the server stopped (a test that
+                # gave up on a slow answer): not a handler bug, nothing to print.
+                return Response.of({"errors": "Service Unavailable"}, 503)
             import traceback
 
             detail = traceback.format_exc()
@@ -212,6 +229,7 @@ class LocalApp:
             headers["Content-Type"] = fault.content_type
         response = Response.of(body, status, headers)
         response.trickle = fault.trickle
+        response.trickle_headers = fault.trickle_headers
         return response
 
     @staticmethod

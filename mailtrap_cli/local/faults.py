@@ -31,6 +31,7 @@ class Fault:
     headers: dict[str, str] | None = None   # extra answer headers (Location, ...)
     content_type: str | None = None         # with a str body: answer it as this type
     trickle: float = 0.0                    # seconds between the body's bytes (HTTP only)
+    trickle_headers: bool = False           # with trickle: the status line and headers too
 
     def matches(self, method: str, path: str) -> bool:
         if self.method and self.method.upper() != method:

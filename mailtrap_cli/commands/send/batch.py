@@ -98,6 +98,9 @@ def batch(
     retry_rejected: Annotated[bool, typer.Option(
         "--retry-rejected", help="Send again the rows the API rejected in an earlier run.")
     ] = False,
+    reconcile: Annotated[bool, typer.Option(
+        "--reconcile", help="Send nothing: look the rows of unknown outcome up in the "
+        "email logs, mark those found as sent and release those never sent.")] = False,
     dry_run: DryRunOpt = False,
 ) -> None:
     """Send many messages: the API's batch JSON, or a CSV / JSONL file of recipients.
@@ -120,7 +123,10 @@ def batch(
     command again after a crash, kill or Ctrl-C and only rows never accepted
     are sent. A chunk whose outcome is unknown (timeout, 5xx, connection lost
     after sending) is reported and not resent unless --resend-unknown; rows the
-    API rejected are not resent unless --retry-rejected.
+    API rejected are not resent unless --retry-rejected. --reconcile settles
+    unknown rows from the email logs instead (live streams): found ones become
+    sent, chunks that never went out are released for the next run, and what
+    cannot be decided is said and stays unknown (exit 8).
 
     Invalid rows are reported as `file:line: reason`, counted as `invalid`
     (not `rejected`: the API never saw them) and never sent. The summary
@@ -139,6 +145,8 @@ def batch(
       mailtrap send batch batch.json --sandbox 123 --dry-run
       mailtrap send batch --csv users.csv --from app@example.com --subject Hi \\
           --text Hello --resend-unknown
+      mailtrap send batch --csv users.csv --from app@example.com --subject Hi \\
+          --text Hello --reconcile
     """
     from mailtrap_cli.commands.send import batch_run
 
@@ -153,5 +161,6 @@ def batch(
         state, source=source, csv=csv, jsonl=jsonl, base_file=base_file, flags=flags,
         vars_as=vars_as, stream=stream, sandbox=sandbox, concurrency=concurrency, rate=rate,
         chunk_size=chunk_size, journal=journal, new_journal=new_journal, force=force,
-        resend_unknown=resend_unknown, retry_rejected=retry_rejected, dry_run=dry_run)
+        resend_unknown=resend_unknown, retry_rejected=retry_rejected, dry_run=dry_run,
+        reconcile=reconcile)
 

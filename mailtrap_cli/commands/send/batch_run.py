@@ -107,7 +107,7 @@ def run(state: Any, *, source: str | None, csv: str | None, jsonl: str | None,
         base_file: str | None, flags: dict[str, Any], vars_as: str | None, stream: str | None,
         sandbox: int | None, concurrency: int, rate: str, chunk_size: int,
         journal: str | None, new_journal: bool, force: bool, resend_unknown: bool,
-        retry_rejected: bool, dry_run: bool) -> None:
+        retry_rejected: bool, dry_run: bool, reconcile: bool = False) -> None:
     from mailtrap_cli.batch.journal import Journal
     from mailtrap_cli.batch.limiter import parse_rate
 
@@ -133,6 +133,11 @@ def run(state: Any, *, source: str | None, csv: str | None, jsonl: str | None,
         raise UsageError("give either --new-journal or --force, not both")
     chosen = compose.stream_and_sandbox(state, stream, sandbox)
     target = f"sandbox:{sandbox}" if chosen == "sandbox" else chosen
+    if reconcile:
+        from mailtrap_cli.commands.send.reconcile import check_flags
+
+        check_flags(chosen=chosen, resend_unknown=resend_unknown, new_journal=new_journal,
+                    is_sandbox=chosen == "sandbox")
     regular = rd.is_regular(path)
     if not regular and journal is None and not dry_run:
         what = "stdin" if path == rd.STDIN else f"{path} (not a regular file)"
@@ -194,6 +199,15 @@ def run(state: Any, *, source: str | None, csv: str | None, jsonl: str | None,
         if resume.damaged:
             state.out.warn(f"journal {journal_path}: {resume.damaged} unreadable line(s) "
                            "ignored; their chunks count as unknown")
+        if reconcile:  # commands/send/reconcile.py: sends nothing
+            from mailtrap_cli.commands.send import reconcile as settle
+
+            try:
+                settle.run(state, journal_path, resume, records, builder, base, writer)
+            finally:
+                if writer is not None:
+                    writer.close()
+            return
         total = None
         if kind == "json":
             total = source_input.count

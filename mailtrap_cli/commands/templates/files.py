@@ -22,8 +22,6 @@ DirArg = Annotated[Path, typer.Argument(metavar="DIR", file_okay=False,
                                         help="Folder holding one folder per template.")]
 PULL_VIEW = View(columns=[("action", "action"), ("folder", "folder"), ("id", "id"),
                           ("name", "name")])
-PLAN_VIEW = View(columns=[("action", "action"), ("folder", "folder"), ("id", "id"),
-                          ("name", "name"), ("changed", "changed"), ("note", "note")])
 
 
 def _local(root: Path) -> list[Any]:
@@ -148,8 +146,8 @@ def push(ctx: typer.Context, folder: DirArg, yes: YesOpt = False, dry_run: DryRu
       mailtrap templates push emails/ --yes
       mailtrap templates push emails/ --prune --yes
     """
-    from mailtrap_cli.api.errors import MailtrapError, UsageError
-    from mailtrap_cli.template_files import match, problems, set_identity, update_fields
+    from mailtrap_cli.api.errors import UsageError
+    from mailtrap_cli.template_files import match, problems, update_fields
 
     state = get_state(ctx)
     local = _local(folder)
@@ -162,21 +160,7 @@ def push(ctx: typer.Context, folder: DirArg, yes: YesOpt = False, dry_run: DryRu
     updates = [p for p in pairs if p.kind == "update"]
     remote_only = [p for p in pairs if p.kind == "remote-only"]
     deletes = remote_only if prune else []
-    rows = _plan_rows(pairs, prune)
-    summary = (f"{len(creates)} to create, {len(updates)} to update, "
-               f"{sum(p.kind == 'unchanged' for p in pairs)} unchanged, "
-               + (f"{len(deletes)} to delete" if prune else f"{len(remote_only)} remote-only"))
-    if not state.out.quiet:
-        state.out.info(f"plan for {folder}: {summary}")
-        for row in rows:
-            if row["action"] != "unchanged":
-                extra = f" ({row['changed']})" if row.get("changed") else ""
-                note = f" - {row['note']}" if row.get("note") else ""
-                state.out.info(f"  {row['action']:<12} {row['folder'] or row['name']}{extra}"
-                               f"{note}")
-    if remote_only and not prune:
-        state.out.info(f"  {len(remote_only)} remote-only templates are kept (--prune deletes "
-                       "them)")
+    _say_plan(state, folder, pairs, prune)
     if not creates and not updates and not deletes:
         state.out.success("nothing to push")
         state.out.emit([])
@@ -197,6 +181,33 @@ def push(ctx: typer.Context, folder: DirArg, yes: YesOpt = False, dry_run: DryRu
         names = ", ".join(str(p.remote.get("name")) for p, _ in removals[:5])
         more = "…" if len(removals) > 5 else ""
         state.confirm(f"Delete {len(removals)} remote-only templates ({names}{more})?", yes)
+    state.out.emit(_send_all(state, calls, removals), PULL_VIEW)
+
+
+def _say_plan(state: Any, folder: Path, pairs: list[Any], prune: bool) -> None:
+    """The plan on stderr: counts, then one line per template that would change."""
+    count = {kind: sum(p.kind == kind for p in pairs)
+             for kind in ("create", "update", "unchanged", "remote-only")}
+    state.out.info(f"plan for {folder}: {count['create']} to create, {count['update']} to "
+                   f"update, {count['unchanged']} unchanged, " + (
+                       f"{count['remote-only']} to delete" if prune
+                       else f"{count['remote-only']} remote-only"))
+    for row in _plan_rows(pairs, prune):
+        if row["action"] != "unchanged":
+            extra = f" ({row['changed']})" if row.get("changed") else ""
+            note = f" - {row['note']}" if row.get("note") else ""
+            state.out.info(f"  {row['action']:<12} {row['folder'] or row['name']}{extra}{note}")
+    if count["remote-only"] and not prune:
+        state.out.info(f"  {count['remote-only']} remote-only templates are kept (--prune "
+                       "deletes them)")
+
+
+def _send_all(state: Any, calls: list[Any], removals: list[Any]) -> list[dict[str, Any]]:
+    """Send the creates and updates, then the deletes; created ids go into their
+    template.json at once, so a push stopped halfway never creates twice."""
+    from mailtrap_cli.api.errors import MailtrapError
+    from mailtrap_cli.template_files import set_identity
+
     done: list[dict[str, Any]] = []
     client = state.client()
     for pair, call in calls:
@@ -219,4 +230,4 @@ def push(ctx: typer.Context, folder: DirArg, yes: YesOpt = False, dry_run: DryRu
         state.out.success(f"deleted template {pair.remote.get('id')} ({pair.remote.get('name')})")
         done.append({"action": "delete", "folder": None, "id": pair.remote.get("id"),
                      "uuid": pair.remote.get("uuid"), "name": pair.remote.get("name")})
-    state.out.emit(done, PULL_VIEW)
+    return done
