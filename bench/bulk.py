@@ -11,7 +11,7 @@ bucket with a burst of 3, each at 15 requests/s on average, each with and
 without Retry-After on its 429s. N rows go to a temporary CSV and `mailtrap
 send batch --csv` (its default --rate 150/10s: the client does not know the
 shape) runs as a subprocess. Reported: wall time, 429s answered, peak RSS of
-the send process (wait4 rusage), and the floor: R = ceil(N / 500) requests at
+the send process (its VmHWM), and the floor: R = ceil(N / 500) requests at
 15 per second, R / 15 s (13.3 s at 100,000 rows). Every row is then checked
 on the server for exactly-once delivery.
 
@@ -75,25 +75,43 @@ def process_cpu(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def wait_with_usage(proc: subprocess.Popen) -> tuple[bytes, bytes, object]:
-    """(stdout, stderr, rusage) of this one child, reaped with wait4: RUSAGE_CHILDREN
-    would also hold the servers of earlier runs."""
+def wait_with_usage(proc: subprocess.Popen) -> tuple[bytes, bytes, object, float]:
+    """(stdout, stderr, rusage, peak RSS in kB) of this one child, reaped with wait4.
+    The peak is the child's own VmHWM, read while it runs: ru_maxrss would also
+    count the bench process it was forked from (and RUSAGE_CHILDREN every server
+    of earlier runs)."""
     import threading
 
     outputs: dict[str, bytes] = {}
+    peak = [0.0]
+    done = threading.Event()
 
     def drain(name: str, stream) -> None:
         outputs[name] = stream.read()
 
-    readers = [threading.Thread(target=drain, args=(name, stream))
+    def watch() -> None:
+        status = Path(f"/proc/{proc.pid}/status")
+        while not done.is_set():
+            try:
+                for line in status.read_text().splitlines():
+                    if line.startswith("VmHWM:"):
+                        peak[0] = max(peak[0], float(line.split()[1]))
+            except (OSError, ValueError, IndexError):
+                pass
+            done.wait(0.05)
+
+    threads = [threading.Thread(target=drain, args=(name, stream))
                for name, stream in (("out", proc.stdout), ("err", proc.stderr))]
-    for reader in readers:
-        reader.start()
+    threads.append(threading.Thread(target=watch))
+    for thread in threads:
+        thread.start()
+    for thread in threads[:2]:
+        thread.join()          # both pipes closed: the child is exiting
+    done.set()
+    threads[2].join()
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
-    for reader in readers:
-        reader.join()
-    return outputs["out"], outputs["err"], usage
+    return outputs["out"], outputs["err"], usage, peak[0]
 
 
 def write_rows(path: Path, rows: int) -> None:
@@ -172,9 +190,8 @@ def run(rows: int, latency: float, shape: str, concurrency: int | None,
             started = time.perf_counter()
             proc = subprocess.Popen(argv, env=send_env, stdout=subprocess.PIPE,
                                     stderr=subprocess.PIPE)
-            out, err, usage = wait_with_usage(proc)
+            out, err, usage, peak_kb = wait_with_usage(proc)
             elapsed = time.perf_counter() - started
-            peak_kb = usage.ru_maxrss
             client_cpu = usage.ru_utime + usage.ru_stime
             server_cpu = process_cpu(server.pid)
             if proc.returncode != 0:

@@ -95,6 +95,10 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("MAILTRAP_DATA_DIR", str(home / "data"))
     monkeypatch.setenv("MAILTRAP_LOCAL_DB", str(home / "data" / "local.sqlite3"))
     monkeypatch.setenv("MAILTRAP_RETRY_BACKOFF", "0.01")
+    # The client paces itself under the API's documented limits (api/ratelimit.py);
+    # the built-in server has none unless a test sets them, and a test about pacing
+    # sets MAILTRAP_RATE_LIMITS itself (CONTRIBUTING.md, "Rate limits").
+    monkeypatch.setenv("MAILTRAP_RATE_LIMITS", "all=off")
     monkeypatch.setenv("COLUMNS", "200")
     return home
 

@@ -22,7 +22,8 @@ all fit the sentence. A `Pacer` works under every one of those shapes:
 `Pacing` holds one pacer per limit and paces each request by its family
 (host and path) and by the token. Limits can be overridden with
 MAILTRAP_RATE_LIMITS, e.g. `stats=3/2s,token=20/1s` (tests use small
-windows; `family=off` turns one off).
+windows; `family=off` turns one off, `all=off` every one: the test suite's
+default, so only the tests about pacing wait for it).
 """
 
 from __future__ import annotations
@@ -254,6 +255,8 @@ class Pacing:
         changes = overrides(os.environ.get("MAILTRAP_RATE_LIMITS"))
         if not changes:
             return cls()
+        if changes.pop("all", False) is None:   # all=off: every family and the token off
+            changes = {**{f.name: None for f in (*FAMILIES, TOKEN)}, **changes}
 
         def changed(family: Family) -> Family | None:
             if family.name not in changes:
