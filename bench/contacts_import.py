@@ -61,9 +61,9 @@ def run(rows: int, latency: float, rate: str) -> dict:
             http.headers["Authorization"] = "Bearer bench"
             http.post(url + "/_local/config", json={"latency": latency},
                       timeout=10).raise_for_status()
-            # The contacts limit, where the server has it (the `bulk` work adds it).
-            http.post(url + "/_local/config", json={"contacts_rate_limit": [count, window]},
-                      timeout=10)
+            # The contacts limit, where the server enforces family limits.
+            http.post(url + "/_local/config", json={
+                "family_limits": {"contacts": f"sliding:{count}/{window:g}s"}}, timeout=10)
             for name, kind in (("first_name", "text"), ("score", "integer")):
                 http.post(url + "/api/contacts/fields", json={
                     "name": name, "data_type": kind, "merge_tag": name}, timeout=10)

@@ -37,6 +37,15 @@ GROUPS: dict[str, tuple[str, str]] = {
     "completion": ("mailtrap_cli.commands.completion", "Print a shell completion script."),
     "local": ("mailtrap_cli.commands.local", "Run the built-in Mailtrap-compatible server."),
     "help": ("mailtrap_cli.commands.help", "Show the help of any command."),
+    "account": ("mailtrap_cli.commands.account",
+                "Accounts, access, permissions, API tokens, billing."),
+    "domains": ("mailtrap_cli.commands.domains", "Sending domains: DNS checks, company info."),
+    "suppressions": ("mailtrap_cli.commands.suppressions",
+                     "Suppressed addresses and tracking opt-outs."),
+    "stats": ("mailtrap_cli.commands.stats", "Sending stats by day, domain, category, ESP."),
+    "logs": ("mailtrap_cli.commands.logs", "Email logs: list, get, tail."),
+    "inbound": ("mailtrap_cli.commands.inbound",
+                "Inbound email: folders, inboxes, messages, threads, rules."),
 }
 
 
@@ -101,13 +110,13 @@ def root(
     version: bool = typer.Option(False, "--version", is_eager=True, callback=_version,
                                  help="Print the version and exit."),
 ) -> None:
-    """Mailtrap from the command line: sending, the testing sandbox, templates,
-    webhooks, and any endpoint.
+    """Mailtrap from the command line: the whole API, and a built-in server.
 
-    Every other API area (contacts, domains, stats...) is
-    reachable through `mailtrap api`. Output is a table on a terminal and JSON
-    when piped (-o to choose). `--profile local` talks to the built-in server:
-    no account needed.
+    Sending, the testing sandbox, templates, webhooks, contacts, campaigns,
+    domains, suppressions, stats, logs, inbound mail and account
+    administration; any other endpoint through `mailtrap api`. Output is a
+    table on a terminal and JSON when piped (-o to choose). `--profile local`
+    talks to the built-in server: no account needed.
     """
 
 

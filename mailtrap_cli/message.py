@@ -39,6 +39,7 @@ RESERVED_HEADERS = frozenset({
 # What str.splitlines() and the MIME writer take for a line break, and other
 # control characters (NUL, DEL ...) that have no place in a header value.
 _BREAKS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\x85\u2028\u2029]")
+_LINE_BREAKS = re.compile(r"[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
 _SPECIALS = r'\s@<>()\[\],;:"\\\x00-\x1f\x7f\ud800-\udfff'
 _EMAIL = re.compile(
     rf"^[^{_SPECIALS}]+@(?:[^{_SPECIALS}.]+\.)+[^{_SPECIALS}.]+$"
@@ -261,8 +262,9 @@ def _check_extras(payload: dict[str, Any], errors: list[str]) -> None:
                     errors.append(f"header name '{key}' is invalid")
                 elif isinstance(value, str) and _BREAKS.search(value):
                     # \v, \f, U+2028 ... are line breaks to the MIME writer too.
-                    errors.append(f"header '{key}' must not contain line breaks or "
-                                  "control characters")
+                    errors.append(f"header '{key}' must not contain line breaks"
+                                  if _LINE_BREAKS.search(value) else
+                                  f"header '{key}' must not contain control characters")
     attachments = payload.get("attachments")
     if attachments is None:
         return

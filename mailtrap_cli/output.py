@@ -66,6 +66,9 @@ class View:
     masked: str | None = None
     flat: Callable[[Any], Any] | None = None
     table: Callable[[Any], Iterable[Part | str]] | None = None
+    # A table printed row by row as items arrive (`logs tail`), columns cut to
+    # widths fixed up front, instead of one table drawn at the end.
+    live: dict[str, int] | None = None
 
 
 PLAIN = View()
@@ -256,6 +259,8 @@ class Output:
         if isinstance(data, (list, tuple, Iterator)):
             rows = (view.row(item) for item in data) if view.row and self.mode not in \
                 JSON_MODES else data
+            if view.live and self.mode == "table":
+                return self._live(rows, view)
             return self._emit_many(rows, view.columns, title, view.key)
         if data is None:
             return 0
@@ -294,6 +299,28 @@ class Output:
             self._emit_many(values, None, None)
         else:
             self.text("\n".join(values))
+
+    def follow(self, items: Iterable[dict[str, Any]], line: Callable[[dict[str, Any]], str]
+               ) -> None:
+        """Items as they come (`messages list --follow`): one JSON object a line in
+        JSON modes (so piped output is JSONL), else `line(item)` for a person."""
+        for item in items:
+            if self.mode in JSON_MODES:
+                self._write(dumps(item, indent=None) + "\n")
+            else:
+                self._write(line(item) + "\n")
+
+    def named_lines(self, values: dict[str, Any]) -> None:
+        """Several named values a script reads (`wait --extract link --extract code`):
+        one line each in order (a list gives a line per item); one JSON object when
+        JSON or JSONL was asked for by name."""
+        if self.requested in JSON_MODES:
+            self._emit_one(values)
+            return
+        flat: list[str] = []
+        for value in values.values():
+            flat += [str(v) for v in value] if isinstance(value, list) else [str(value)]
+        self.text("\n".join(flat))
 
     def json_asked(self) -> str | None:
         """"json" or "jsonl" when asked for by name (-o), else None: for data with a
@@ -375,6 +402,26 @@ class Output:
             rows = list(items)
             count = len(rows)
             self._table(rows, columns, title, key)
+        return count
+
+    def _live(self, items: Iterable[Any], view: View) -> int:
+        """One line a row, as rows come; a cell longer than its width is cut with …."""
+        cols = _norm_columns(view.columns, None)
+        widths = view.live or {}
+
+        def fit(text: str, key: str) -> str:
+            width = widths.get(key)
+            if width is None:
+                return text
+            return (text[:width - 1] + "…" if len(text) > width else text).ljust(width)
+
+        self._write("  ".join(fit(h, k) for k, h in cols).rstrip() + "\n")
+        count = 0
+        for item in items:
+            line = "  ".join(fit(visible(cell(pluck(item, k))).replace("\n", " "), k)
+                             for k, _ in cols)
+            self._write(line.rstrip() + "\n")
+            count += 1
         return count
 
     def _table(self, items: list[Any], columns: Sequence[Column] | None,

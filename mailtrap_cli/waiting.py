@@ -24,7 +24,7 @@ from __future__ import annotations
 import html as htmllib
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -267,16 +267,24 @@ def wait_for(fetch_page: FetchPage, filters: Filters, *, timeout: float, interva
     deadline = started + timeout
     backoff = Backoff(interval)
 
+    pending = [0.0]    # a wait the last failure asked for (Retry-After, backoff)
+
     def pause() -> bool:
         remaining = deadline - clock()
         if remaining <= 0:
             return False
-        sleep(min(backoff.next(), remaining))
+        sleep(min(max(backoff.next(), pending[0]), remaining))
+        pending[0] = 0.0
         return True
 
     def failed(exc: Exception) -> None:
         if not transient(exc):
             raise exc
+        wanted = getattr(exc, "retry_in", None)
+        if isinstance(wanted, (int, float)):
+            if clock() + wanted >= deadline:
+                raise exc   # the next try could not come before the timeout
+            pending[0] = float(wanted)
         if on_error is not None:
             on_error(exc)
 
@@ -314,7 +322,8 @@ def wait_for(fetch_page: FetchPage, filters: Filters, *, timeout: float, interva
             remaining = deadline - clock()
             if remaining <= 0:
                 return None
-            sleep(min(backoff.start if gaps else backoff.next(), remaining))
+            sleep(min(max(backoff.start if gaps else backoff.next(), pending[0]), remaining))
+            pending[0] = 0.0
         polled = True
         try:
             if gaps:
@@ -485,15 +494,80 @@ def links(text: str | None, html: str | None) -> list[str]:
     return _dedupe(found)
 
 
+# -- codes: the number a person would read as the code ------------------------------
+CODE_RULE = (
+    "the 4-8 digit number next to a word such as code, OTP, PIN, passcode or "
+    "verification (before or after it on the same line, or at the end of the line "
+    "before, as in a table) wins; without one, the first number that is not a year, "
+    "phone number, price, time, date, or order, invoice or reference number. Six "
+    "digits written `123 456` or `123-456` next to such a word are one code.")
+_KEYWORD = re.compile(r"\b(?:code|codes|otp|pin|passcode|pass\s?code|one[- ]time|"
+                      r"verification|verify|verif\w*|security|confirmation|2fa|mfa|token|"
+                      r"c[oó]digo|kod|pinn?ummer)\b", re.I)
+_NOT_A_CODE = re.compile(r"(?:\border|\binvoice|\bref(?:erence)?|\baccount|\bacct|"
+                         r"\bcustomer|\bticket|\btracking|\bphone|\btel|\bcall|\bfax|"
+                         r"\bzip|\bpostal|\bsuite|\broom|\bno\.?|#|\bnumber|\bid)"
+                         r"\s*[:#.]?\s*$", re.I)
+_AFTER_NOT_A_CODE = re.compile(r"^\s*(?:usd|eur|gbp|dollars?|euros?|[€$£%]|items?|"
+                               r"pcs|km|kg|mi|am|pm)\b", re.I)
+_SPLIT = re.compile(r"(?<![\w#&/.,:+$€£-])(\d{3})[ -](\d{3})(?![\w/:+%-]|[.,]\d|[ -]\d)")
+_PHONE = re.compile(r"\+?\(?\d{1,4}\)?(?:[ .-]\(?\d{2,4}\)?){2,}")
+_YEAR = re.compile(r"^(?:19|20)\d\d$")
+
+
+def _mask_phones(text: str) -> str:
+    """Phone numbers (three or more groups, nine digits or more) become spaces."""
+    def blank(match: re.Match[str]) -> str:
+        digits = sum(c.isdigit() for c in match.group(0))
+        return " " * len(match.group(0)) if digits >= 9 else match.group(0)
+    return _PHONE.sub(blank, text)
+
+
+def _score(source: str, start: int, end: int, value: str) -> int:
+    line_start = source.rfind("\n", 0, start) + 1
+    line_end = source.find("\n", end)
+    line_end = len(source) if line_end < 0 else line_end
+    before = source[max(line_start, start - 60):start]
+    after = source[end:min(line_end, end + 40)]
+    score = 0
+    if _KEYWORD.search(before):
+        score += 10
+    elif _KEYWORD.search(after):
+        score += 8
+    elif not before.strip():
+        # Alone at the start of its line: the line before may name it (a table cell).
+        previous = source[:line_start].rstrip()
+        tail = previous[previous.rfind("\n") + 1:][-60:]
+        if _KEYWORD.search(tail):
+            score += 6
+    if _NOT_A_CODE.search(before):
+        score -= 20
+    if _AFTER_NOT_A_CODE.search(after):
+        score -= 20
+    if _YEAR.match(value):
+        score -= 5
+    return score
+
+
 def codes(text: str | None, html: str | None) -> list[str]:
-    """Standalone 4-8 digit numbers, from the text body, else the HTML's text;
-    digits inside URLs do not count."""
+    """4-8 digit codes, the one a person would read as the code first (CODE_RULE),
+    from the text body, else the HTML's text; digits inside URLs do not count."""
     for source in (text, html_to_text(html) if html else None):
         if not source:
             continue
-        found = [m.group(1) for m in CODE.finditer(URL.sub(" ", source))]
+        source = _mask_phones(URL.sub(" ", source))
+        found: list[tuple[int, int, str]] = []
+        for match in CODE.finditer(source):
+            value = match.group(1)
+            found.append((-_score(source, match.start(1), match.end(1), value),
+                          match.start(1), value))
+        for match in _SPLIT.finditer(source):
+            value = match.group(1) + match.group(2)
+            score = _score(source, match.start(), match.end(), value)
+            if score >= 6:   # split digits are a code only when named as one
+                found.append((-score, match.start(), value))
         if found:
-            return _dedupe(found)
+            return _dedupe(value for _, _, value in sorted(found))
     return []
 
 
@@ -536,3 +610,48 @@ class Extractor:
         assert self.pattern is not None
         found = regex_matches(self.pattern, text, None)
         return found or regex_matches(self.pattern, None, get_html())
+
+
+# -- following: every new message, as it arrives ----------------------------------
+def new_since(fetch_page: FetchPage, floor_id: int) -> tuple[list[dict[str, Any]], int]:
+    """Every message with an id above `floor_id`, oldest first, and the highest id."""
+    fresh: list[dict[str, Any]] = []
+    last_id = None
+    newest = floor_id
+    while True:
+        page = fetch_page(last_id)
+        for message in page:
+            ident = message.get("id")
+            if not isinstance(ident, int):
+                continue
+            if ident <= floor_id:
+                return fresh[::-1], newest
+            newest = max(newest, ident)
+            fresh.append(message)
+        if len(page) < PAGE_SIZE or not isinstance(page[-1].get("id"), int):
+            return fresh[::-1], newest
+        last_id = page[-1]["id"]
+
+
+def follow(fetch_page: FetchPage, *, timeout: float | None, interval: float,
+           clock: Callable[[], float] = time.monotonic,
+           sleep: Callable[[float], None] = time.sleep) -> Iterator[dict[str, Any]]:
+    """Messages that arrive after the first poll, oldest first, until `timeout`
+    seconds pass (None: until the caller stops). Polls back off while nothing
+    arrives (as `wait` does) and start quick again when something does."""
+    deadline = None if timeout is None else clock() + timeout
+    first = fetch_page(None)
+    floor = max((m["id"] for m in first if isinstance(m.get("id"), int)), default=0)
+    backoff = Backoff(interval)
+    while True:
+        delay = backoff.next()
+        if deadline is not None:
+            remaining = deadline - clock()
+            if remaining <= 0:
+                return
+            delay = min(delay, remaining)
+        sleep(delay)
+        fresh, floor = new_since(fetch_page, floor)
+        if fresh:
+            backoff = Backoff(interval)
+            yield from fresh

@@ -19,9 +19,11 @@ Not part of the normal test run: it takes a few minutes (README, Development).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -48,7 +50,7 @@ class Mutation:
 CALLS = "mailtrap_cli/api/calls.py"
 CLIENT = "mailtrap_cli/api/client.py"
 SENDER = "mailtrap_cli/batch/sender.py"
-LIMITER = "mailtrap_cli/batch/limiter.py"
+RATELIMIT = "mailtrap_cli/api/ratelimit.py"
 RUNNER = "mailtrap_cli/batch/runner.py"
 PLAN = "mailtrap_cli/batch/plan.py"
 JOURNAL = "mailtrap_cli/batch/journal.py"
@@ -60,6 +62,7 @@ NEVER_TWICE = "tests/test_send_never_twice.py"
 RETRIES = "tests/test_client_retries.py"
 DEFAULTS = "tests/test_documented_defaults.py"
 ENGINE = "tests/test_send_batch_engine.py"
+SHAPES = "tests/test_rate_shapes.py"
 FAULTS = "tests/test_send_batch_faults.py"
 KILL = "tests/test_send_batch_kill.py"
 ATTACHMENTS = "tests/test_sandbox_attachments.py"
@@ -82,6 +85,14 @@ MUTATIONS = [
     Mutation("sent-counts-as-unsent", "a request that left is never resent on a "
              "network failure", CLIENT,
              "sent = not _never_sent(exc)", "sent = False", (NEVER_TWICE, RETRIES)),
+    Mutation("refused-send-not-retried", "a send is retried when the request never left "
+             "(connection refused)", CLIENT, '"NewConnectionError", "Connection refused",',
+             '"NewConnectionError-", "Connection refused-",', (RETRIES, NEVER_TWICE)),
+    Mutation("tls-failure-retried", "a TLS failure exits 7 at once, not after 5 tries",
+             CLIENT, "if isinstance(exc, requests.exceptions.SSLError):\n"
+             "                    # The handshake failed",
+             "if False:\n                    # The handshake failed",
+             ("tests/test_foundation_review.py",)),
     Mutation("tries-9", "at most 5 tries", CLIENT,
              "attempts: int = 5 ", "attempts: int = 9 ", (DEFAULTS, RETRIES)),
     Mutation("retry-after-ignored", "Retry-After is honoured", CLIENT,
@@ -126,17 +137,23 @@ MUTATIONS = [
     Mutation("chunk-over-byte-limit", "a request stays under the API's 50 MB", PLAN,
              "if items and size + weight > max_bytes:", "if False:",
              (ENGINE, "tests/test_send_review.py")),
-    # -- the limiter --------------------------------------------------------------------
-    Mutation("limiter-one-extra", "at most N requests per window", LIMITER,
-             "excess = len(self._slots) - max(1, int(self.allowed)) + 1",
-             "excess = len(self._slots) - max(1, int(self.allowed))", (ENGINE, DEFAULTS)),
+    # -- the limiter (api/ratelimit.py: the pacing send batch and every call share) -------
+    Mutation("limiter-one-extra", "at most N requests per window", RATELIMIT,
+             "excess = len(self._slots) - self.count + 1",
+             "excess = len(self._slots) - self.count", (ENGINE, DEFAULTS)),
     Mutation("limiter-window-from-start", "a request holds its slot until a window after "
-             "its answer", LIMITER, "s.ended is None or s.ended > cutoff",
+             "its answer", RATELIMIT, "s.ended is None or s.ended > cutoff",
              "s.ended is None or s.started > cutoff", (ENGINE,)),
-    Mutation("limiter-no-slowdown", "a 429 halves the pace", LIMITER,
-             "self.allowed = max(1.0, self.allowed / 2)",
-             "self.allowed = max(1.0, self.allowed)", (ENGINE,)),
-    Mutation("limiter-no-pause", "a 429 pauses everyone for Retry-After", LIMITER,
+    Mutation("limiter-burst", "requests start evenly paced, never in a burst", RATELIMIT,
+             "self._next = max(self._next, now) + 1 / self.rate",
+             "self._next = max(self._next, now)", (ENGINE, SHAPES)),
+    Mutation("limiter-no-slowdown", "a 429 slows the pace", RATELIMIT,
+             "self.rate = max(self.rate * DECREASE, 1 / MAX_PAUSE)",
+             "self.rate = max(self.rate, 1 / MAX_PAUSE)", (ENGINE, SHAPES)),
+    Mutation("limiter-no-ceiling", "after a 429 the pace comes back only to just under "
+             "the rate that met it", RATELIMIT,
+             "self.ceiling = min(self.ceiling, self.rate * CEILING)", "pass", (ENGINE,)),
+    Mutation("limiter-no-pause", "a 429 pauses everyone for Retry-After", RATELIMIT,
              "self._paused_until = max(self._paused_until, now + delay)",
              "self._paused_until = max(self._paused_until, now)",
              (ENGINE, f"{NEVER_TWICE}::test_batch_429_waits_the_retry_after_it_asked_for")),
@@ -218,23 +235,47 @@ def child_env(copy: Path) -> dict[str, str]:
     return env
 
 
+_running: set[subprocess.Popen] = set()    # test runs in progress (their own sessions)
+_stopping = threading.Event()
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
 def run_tests(copy: Path, tests: tuple[str, ...], workers: int = 0, *, first: bool = True
               ) -> tuple[int | None, str]:
+    # A session of its own: Ctrl-C reaches this script only, which ends the runs.
     proc = subprocess.Popen(pytest_command(tests, workers, first=first), cwd=copy,
                             env=child_env(copy),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             start_new_session=True)
+    _running.add(proc)
     try:
         out, _ = proc.communicate(timeout=TIMEOUT)
     except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, 9)
+        _kill(proc)
         proc.communicate()
         return None, ""
     except BaseException:
-        os.killpg(proc.pid, 9)      # Ctrl-C: take the test run down with us
+        _kill(proc)
         proc.communicate()
         raise
+    finally:
+        _running.discard(proc)
     return proc.returncode, out.decode("utf-8", "replace")
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def stop_everything() -> None:
+    """Ctrl-C or SIGTERM: no new mutation starts, running test runs are killed."""
+    _stopping.set()
+    for proc in list(_running):
+        _kill(proc)
 
 
 def last_line(output: str) -> str:
@@ -316,6 +357,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true",
                         help="only check that every snippet still applies (no tests run)")
     args = parser.parse_args(argv)
+    # Started with SIGINT ignored (a background job, nohup), the test runs would
+    # inherit that and the tests that interrupt a child would fail: handle it here,
+    # so children start with the default. SIGTERM ends the run as Ctrl-C does.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _interrupt)
     chosen = select(args.names)
     if args.list:
         for m in chosen:
@@ -351,6 +397,8 @@ def main(argv: list[str] | None = None) -> int:
         lock = threading.Lock()
 
         def work(mutation: Mutation) -> Outcome:
+            if _stopping.is_set():
+                return Outcome(mutation, "not run", 0.0, "interrupted")
             with lock:
                 copy = free.pop()
             try:
@@ -361,8 +409,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{outcome.status:8} {outcome.seconds:5.1f}s  {mutation.name}", flush=True)
             return outcome
 
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
+        pool = ThreadPoolExecutor(max_workers=jobs)
+        try:
             outcomes = list(pool.map(work, chosen))
+        except BaseException:
+            stop_everything()
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown()
     report(outcomes, time.monotonic() - started, verbose=args.count)
     bad = [o for o in outcomes if o.status != "killed"]
     return 1 if bad else 0

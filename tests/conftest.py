@@ -37,6 +37,13 @@ def in_ci() -> bool:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    import signal
+
+    # Run in the background (`pytest &`, nohup) SIGINT is ignored, and children
+    # inherit that: the tests that interrupt a `send batch` would fail. A handler
+    # here makes every child start with the default again.
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     if in_ci() and not spec_check.available():
         raise pytest.UsageError(
             f"CI is set but {spec_check.SPEC_DIR} is missing: the OpenAPI check of every "

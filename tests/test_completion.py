@@ -120,7 +120,7 @@ def test_top_level_completion_imports_no_command_module():
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=60)
-    assert proc.stdout.split() == ["sandbox", "send"]
+    assert proc.stdout.split() == ["sandbox", "send", "stats", "suppressions"]
     modules = json.loads(proc.stderr.strip().splitlines()[-1])
     assert [m for m in modules if m.startswith("mailtrap_cli.commands.")] == []
     assert "requests" not in modules

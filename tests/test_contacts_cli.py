@@ -52,6 +52,10 @@ def test_create_get_update_delete_with_plus_and_unicode(cli, server, account):
               "-o", "json")
     assert new.code == 0, new
     assert "created contact zoë@exämple.de" in new.stderr
+    pct = cli("contacts", "create", "100%off@example.com", "-o", "json")
+    assert pct.code == 0, pct
+    assert cli("contacts", "get", "100%OFF@example.com", "-o", "json").json()["id"] == \
+        pct.json()["id"]
     refused = cli("contacts", "delete", "zoë@exämple.de")
     refused.assert_clean_error(3)
     gone = cli("contacts", "delete", "zoë@exämple.de", "--yes")
@@ -244,3 +248,22 @@ def test_an_import_whose_answer_was_lost_is_finished_by_a_rerun(cli, server, acc
     third = cli("contacts", "import", str(src), "--chunk-size", "10", "-o", "json")
     assert third.json()["already_submitted"] == 25
     assert len(server.requests(path="/api/contacts/imports", method="POST")) == 4
+
+
+def test_import_usage_errors_send_nothing(cli, server, account, tmp_path):
+    cli("contacts", "import", str(tmp_path / "missing.csv")).assert_clean_error(2)
+    src = tmp_path / "x.csv"
+    src.write_text("mail,age\na@example.com,1\n")
+    r = cli("contacts", "import", str(src))
+    r.assert_clean_error(2)
+    assert "'mail' is not a contact field" in r.stderr
+    r = cli("contacts", "import", str(src), "--map", "mail=email", "-o", "json",
+            "--dry-run")
+    assert r.code == 0 and r.json()["to_send"] == 1
+    cli("contacts", "import", str(src), "--map", "mail").assert_clean_error(2)
+    cli("contacts", "import", str(src), "--map", "nope=email").assert_clean_error(2)
+    other = tmp_path / "x.xlsx"
+    other.write_text("?")
+    cli("contacts", "import", str(other)).assert_clean_error(2)
+    cli("contacts", "import", str(src), "--list", "Nope").assert_clean_error(2)
+    assert server.requests(path="/api/contacts/imports") == []

@@ -151,3 +151,13 @@ def test_messages_wait_with_a_trickling_server_ends_at_its_timeout(cli, server):
     result = cli("sandbox", "messages", "wait", "--timeout", "2", "--interval", "0.1")
     assert result.code == 9, result
     assert time.monotonic() - started < 5
+
+
+def test_a_server_trickling_its_headers_is_cut_at_the_timeout(cli, server):
+    server.fault(status=200, body="[]", content_type="application/json", path=PROJECTS,
+                 trickle=0.1, trickle_headers=True)
+    started = time.monotonic()
+    result = cli("--timeout", "1", "sandbox", "projects", "list", "-o", "json")
+    result.assert_clean_error(7)
+    assert "timed out" in result.stderr
+    assert time.monotonic() - started < 4

@@ -198,3 +198,34 @@ def test_wait_that_only_met_failures_times_out_naming_them(cli, server):
     assert last[0].startswith("error: no new message arrived within 1s"), result
     assert "poll(s) failed" in last[1] and "HTTP 500" in last[1]
     assert "Traceback" not in result.stderr and "unexpected" not in result.stderr
+
+
+def test_a_failure_whose_next_try_falls_past_the_timeout_ends_the_wait_with_it():
+    clock = Clock()
+    limited = NetworkError("HTTP 429 (gave up after 1 attempt)")
+    limited.retry_in = 5.0
+
+    def fetch(last_id):
+        raise limited
+
+    with pytest.raises(NetworkError):
+        waiting.wait_for(fetch, waiting.Filters(), timeout=3, interval=1, since_start=False,
+                         clock=clock, sleep=clock.sleep)
+    assert clock.now == 0
+
+
+def test_a_failure_asking_for_a_pause_within_the_timeout_is_honoured():
+    clock = Clock()
+    calls = []
+    slow = NetworkError("HTTP 429")
+    slow.retry_in = 2.5
+
+    def fetch(last_id):
+        calls.append(clock.now)
+        if len(calls) == 1:
+            raise slow
+        return [msg(1, START)]
+
+    found = waiting.wait_for(fetch, waiting.Filters(), timeout=10, interval=0.1,
+                             since_start=False, clock=clock, sleep=clock.sleep)
+    assert found["id"] == 1 and calls[1] - calls[0] >= 2.5

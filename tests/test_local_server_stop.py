@@ -153,7 +153,10 @@ def test_a_handler_crashing_after_its_test_fails_the_run(pytester):
             time.sleep(0.5)
 
         def test_next():
-            time.sleep(2)
+            from tests.conftest import _late_crashes
+            end = time.monotonic() + 30
+            while not _late_crashes() and time.monotonic() < end:   # the crash, while here
+                time.sleep(0.05)
     ''')
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:xdist", "-q")
     result.stdout.fnmatch_lines([

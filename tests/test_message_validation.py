@@ -143,7 +143,7 @@ def test_send_batch_refuses_each_invalid_request_by_position(cli, server, tmp_pa
     assert result.code == 8, result
     summary = result.json()
     assert (summary["sent"], summary["invalid"]) == (3, 4), summary
-    assert [r["row"] for r in summary["rejected_rows"]] == [2, 3, 4, 6]
+    assert [r["row"] for r in summary["invalid_rows"]] == [2, 3, 4, 6]
     assert sorted(d["recipient"] for d in deliveries(server)) == [
         "ok1@example.com", "ok4@example.com", "ok6@example.com"]
 

@@ -143,7 +143,7 @@ TEXT_ONLY = """Hi Bob,
 
 Visit https://example.com/reset?t=9876543 (valid 24h).
 Order 2026-11-26, total $1234, ref ABC12345.
-Your verification code is 555 123? No: it is 7342.
+Call 555 123 4567 if it was not you. Your verification code is 7342.
 Also https://example.com/second.
 """
 
@@ -165,6 +165,38 @@ def test_codes_from_html_only_and_text_only():
     assert waiting.codes(TEXT_ONLY, None) == ["7342"]
     assert waiting.codes("call 555-1234 or 3.14159, code 0042", None) == ["0042"]
     assert waiting.codes("no digits here", "<p>none</p>") == []
+
+
+# Real-looking mails: the code a person reads is not the first number in them.
+REAL_MAILS = [
+    # a date and an order number before the code
+    ("Order #88231 placed on March 3, 2026.\nYour verification code is 604219.\n", "604219"),
+    ("On 2026-03-03 at 14:05 you asked to sign in.\nUse 773401 to sign in: it is your "
+     "one-time code.\n", "773401"),
+    # a phone number, then the code
+    ("Questions? Call +1 (415) 555-0199 or 0800 123 4567.\nOTP: 5521\n", "5521"),
+    # a price and a year
+    ("Your plan renews at 1299 USD in 2027.\nPIN 8090\n", "8090"),
+    # the code split as 123 456
+    ("Hi Ann,\nYour Acme security code: 123 456\nIt expires in 10 minutes.\n", "123456"),
+    ("Invoice 20261104 is attached.\nVerification code\n482-913\n", "482913"),
+    # no keyword: the first number that is not a year, phone, price or reference
+    ("© 2026 Acme Inc. Ref 99182311.\nEnter 3141 on the page.\n", "3141"),
+]
+
+
+@pytest.mark.parametrize("text, code", REAL_MAILS)
+def test_code_a_person_would_read(text, code):
+    assert waiting.codes(text, None)[0] == code
+
+
+def test_code_in_an_html_table():
+    html = """<html><body><table>
+<tr><td>Order</td><td>#771203</td></tr>
+<tr><td>Date</td><td>12 March 2026</td></tr>
+<tr><td>Your sign-in code</td><td><b>390114</b></td></tr>
+</table><p>&copy; 2026 Acme, 1 Main St, Springfield 62704</p></body></html>"""
+    assert waiting.codes(None, html)[0] == "390114"
 
 
 def test_regex_extraction_group_or_whole_match():
@@ -281,6 +313,23 @@ def test_wait_extracts_a_code_from_a_text_only_message(cli, server):
     assert api_requests(server, "/api/sandboxes/1/messages/1/body.html") == []
 
 
+def test_one_wait_extracts_several_values(cli, server):
+    store(server, make_message(subject="Confirm", text=None, html=HTML_ONLY))
+    args = ("sandbox", "messages", "wait", "--since", "any", "--timeout", "5",
+            "--extract", "link", "--extract", "code")
+    result = cli(*args)
+    assert result.code == 0, result
+    assert result.stdout == "https://example.com/confirm?token=abc&u=42\n482913\n"
+    as_json = cli(*args, "--extract", r"token=(\w+)", "-o", "json")
+    assert as_json.json() == {"link": "https://example.com/confirm?token=abc&u=42",
+                              "code": "482913", r"token=(\w+)": "abc"}
+    every = cli(*args, "--all-matches", "-o", "json")
+    assert every.json()["link"] == ["https://example.com/confirm?token=abc&u=42",
+                                    "http://example.com/second"]
+    # Each body is fetched once, whatever is extracted from it.
+    assert len(api_requests(server, "/api/sandboxes/1/messages/1/body.html")) == 3
+
+
 def test_wait_extract_with_nothing_to_extract_fails_clearly(cli, server):
     mid = store(server, make_message(text="no numbers at all"))
     result = cli("sandbox", "messages", "wait", "--since", "any", "--extract", "code",
@@ -290,7 +339,7 @@ def test_wait_extract_with_nothing_to_extract_fails_clearly(cli, server):
 
 
 @pytest.mark.parametrize("args, message", [
-    (("--extract", "(unclosed"), "error: --extract: invalid regex"),
+    (("--extract", "(unclosed"), "error: --extract (unclosed: invalid regex"),
     (("--subject-regex", "[x"), "error: --subject-regex: invalid regex"),
     (("--all-matches",), "error: --all-matches needs --extract"),
     (("--since", "last tuesday"), "error: --since: 'last tuesday' is not a time"),

@@ -68,9 +68,9 @@ def test_jsonl_recipients_and_full_requests(cli, server, tmp_path):
     result = cli("send", "batch", "--jsonl", str(path), *PLAIN)
     assert result.code == 8, result
     summary = result.json()
-    assert (summary["sent"], summary["rejected"], summary["invalid"]) == (2, 2, 2)
-    assert [(r["where"], r["sent"]) for r in summary["rejected_rows"]] == [
-        (f"{path}:4", False), (f"{path}:5", False)]
+    assert (summary["sent"], summary["rejected"], summary["invalid"]) == (2, 0, 2)
+    assert [r["where"] for r in summary["invalid_rows"]] == [f"{path}:4", f"{path}:5"]
+    assert summary["rejected_rows"] == []
     assert f"{path}:4: 'bad' is not a valid email address (not sent)" in result.stderr
     assert f"{path}:5: invalid JSON" in result.stderr
     by_rcpt = {d["recipient"]: d["payload"] for d in deliveries(server)}
@@ -88,7 +88,7 @@ def test_batch_json_input_flags_override_its_base(cli, server, tmp_path):
     assert result.code == 8, result
     summary = result.json()
     assert summary["sent"] == 5 and summary["chunks"] == 3
-    assert summary["rejected_rows"][0]["where"] == f"{path}: requests[5]"
+    assert summary["invalid_rows"][0]["where"] == f"{path}: requests[5]"
     assert {d["payload"]["subject"] for d in deliveries(server)} == {"Flag"}
     assert {d["payload"]["from"]["email"] for d in deliveries(server)} == {"base@example.com"}
 
@@ -216,10 +216,10 @@ def test_malformed_csv_rows_are_reported_by_line_and_the_rest_is_sent(cli, serve
         assert f"{path}:{line}: {reason} (not sent)" in result.stderr
     summary = result.json()
     assert (summary["sent"], summary["invalid"]) == (3, 4)
-    assert [r["row"] for r in summary["rejected_rows"]] == [3, 5, 8, 9]
+    assert [r["row"] for r in summary["invalid_rows"]] == [3, 5, 8, 9]
     assert sorted(recipients(server)) == ["ok1@example.com", "ok2@example.com",
                                           "ok3@example.com"]
-    assert "error: not everything was sent: 3 sent, 4 rejected" in result.stderr
+    assert "error: not everything was sent: 3 sent, 4 invalid (not sent)" in result.stderr
 
 
 def test_message_flags_reach_every_message(cli, server, tmp_path):

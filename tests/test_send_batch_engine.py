@@ -80,7 +80,7 @@ def test_batch_json_is_the_apis_body(tmp_path):
     path = write(tmp_path, "b.json", json.dumps({"base": BASE, "requests": [
         {"to": [{"email": "a@example.com"}]}, "nope"]}))
     source = rd.open_input("json", path)
-    assert source.base == BASE and source.count == 2
+    assert source.base == BASE and source.count is None     # streamed: not counted ahead
     records = list(source.records())
     assert records[1].error == "expected a JSON object"
     assert rd.where("json", "b.json", 2) == "b.json: requests[1]"
@@ -89,6 +89,42 @@ def test_batch_json_is_the_apis_body(tmp_path):
         rd.open_input("json", bad)
     with pytest.raises(UsageError, match="expected the API's batch body"):
         rd.open_input("json", write(tmp_path, "list.json", "[]"))
+
+
+def test_batch_json_streams_in_any_field_order(tmp_path):
+    items = [{"to": [{"email": f"u{i}@example.com"}], "text": "é" * (i % 7)} for i in range(3000)]
+    body = json.dumps({"requests": items, "extra": [1, 2], "base": BASE}, indent=1)
+    path = write(tmp_path, "late-base.json", body)
+    _JsonStream = rd._JsonStream
+    _JsonStream.BLOCK, block = 512, _JsonStream.BLOCK     # many block edges
+    try:
+        source = rd.open_input("json", path)
+        assert source.base == BASE and source.count == 3000
+        assert [r.data for r in source.records()] == items
+        source.close()
+        path2 = write(tmp_path, "first.json", json.dumps({"base": BASE, "requests": items}))
+        first = rd.open_input("json", path2)
+        assert [r.row for r in first.records()][-1] == 3000
+        first.close()
+    finally:
+        _JsonStream.BLOCK = block
+
+
+def test_batch_json_error_after_some_requests_ends_the_stream(tmp_path):
+    path = write(tmp_path, "cut.json", '{"base": {},\n "requests": [{"to": []},\n {"to": ]}')
+    source = rd.open_input("json", path)
+    records = list(source.records())
+    assert records[0].data == {"to": []}
+    assert records[1].row == 2 and records[1].data is None
+    assert records[1].error.endswith(
+        "cut.json:3: invalid JSON: Expecting value (column 8); the rest of the file was not read")
+    with pytest.raises(UsageError, match="extra data"):
+        list(rd.open_input("json", write(tmp_path, "x.json",
+                                         '{"requests": [], "base": {}} []')).records())
+    with pytest.raises(UsageError, match="`base` must be a JSON object"):
+        rd.open_input("json", write(tmp_path, "b.json", '{"base": 3, "requests": []}'))
+    with pytest.raises(UsageError, match="not valid UTF-8"):
+        rd.open_input("json", write(tmp_path, "u.json", b'{"base": "\xff"}'))
 
 
 def test_scan_hashes_and_counts_lines(tmp_path):
@@ -229,39 +265,51 @@ class FakeClock:
         return self.now
 
 
-def test_limiter_counts_a_window_from_each_answer():
+def test_limiter_paces_evenly_and_counts_a_window_from_each_answer():
     clock = FakeClock()
     limiter = RateLimiter(3, 10, clock=clock)
-    slots = [limiter.acquire() for _ in range(3)]
-    assert limiter._wait_needed() is None          # all in flight: wait for an answer
-    clock.now += 0.5
-    limiter.release(slots[1])
-    clock.now += 0.5
-    limiter.release(slots[0])
-    assert limiter._wait_needed() == pytest.approx(9.5)   # 10 s after the first answer
-    clock.now += 9.5
-    assert limiter._wait_needed() == 0
-    limiter.acquire()
-    assert limiter._wait_needed() == pytest.approx(0.5)
+    interval = 1 / limiter.rate                     # a little over 10/3 s
+    assert interval == pytest.approx(10 / 3 / 0.98)
+    first = limiter.acquire()
+    assert limiter.wait_needed() == pytest.approx(interval)   # no burst, even at the start
+    clock.now += interval
+    second = limiter.acquire()
+    clock.now += interval
+    third = limiter.acquire()
+    clock.now += interval
+    assert limiter.wait_needed() is None          # 3 in flight: wait for an answer
+    for slot in (second, first, third):
+        limiter.release(slot)
+    assert limiter.wait_needed() == pytest.approx(10)   # 10 s after the first answer
+    clock.now += 10
+    assert limiter.wait_needed() == 0
 
 
-def test_limiter_throttle_cuts_once_per_event_and_recovers():
+def test_limiter_throttle_cuts_gently_once_per_event_and_recovers_below_the_cut():
     clock = FakeClock()
-    limiter = RateLimiter(4, 10, clock=clock)
-    first, second = limiter.acquire(), limiter.acquire()
-    limiter.throttle(5, first)
-    assert limiter.allowed == 2
-    limiter.throttle(5, second)          # in flight at the cut: the same event
-    assert limiter.allowed == 2
-    assert limiter._wait_needed() == pytest.approx(5)
+    limiter = RateLimiter(10, 1, clock=clock)
+    top = limiter.rate
+    first = limiter.acquire()
+    clock.now += 1
+    second = limiter.acquire()
+    assert limiter.throttle(2.0, first) == 2.0
+    assert limiter.rate == pytest.approx(top * 0.9)
+    limiter.throttle(2.0, second)           # in flight at the cut: the same event
+    assert limiter.rate == pytest.approx(top * 0.9)
+    assert limiter.wait_needed() == pytest.approx(2)
     limiter.release(first)
     limiter.release(second)
-    clock.now += 15
-    limiter.throttle(1, limiter.acquire())   # started after the cut: a new event
-    assert limiter.allowed == 1
-    for _ in range(5):
+    clock.now += 3
+    pause = limiter.throttle(None, limiter.acquire())   # a new event, no Retry-After
+    assert limiter.rate == pytest.approx(top * 0.81)
+    assert 0.25 <= pause <= 0.5                          # the second in a row: doubled
+    for _ in range(100):
         limiter.success()
-    assert limiter.allowed == 4
+    assert limiter.rate == pytest.approx(top * 0.9 * 0.97)   # just under the first cut
+    assert limiter.strikes == 0
+    clock.now += 5
+    limiter.success()                           # a clean window: the ceiling rises
+    assert limiter.rate > top * 0.9 * 0.97
     stop = threading.Event()
     stop.set()
     assert limiter.acquire(stop) is None
@@ -448,3 +496,48 @@ def test_runner_reports_a_crashing_worker(tmp_path):
 
     totals, _ = run(tmp_path, Broken(), make_chunks(2), concurrency=2)
     assert isinstance(totals.fatal, MailtrapError) and "boom" in totals.fatal.message
+
+
+# -- progress where stderr is not a terminal -----------------------------------------
+class PlainOut:
+    quiet = False
+
+    def __init__(self):
+        self.lines = []
+
+    def progress(self, *columns, **kw):
+        return None
+
+    def info(self, text):
+        self.lines.append(text)
+
+    def warn(self, text):
+        self.lines.append(text)
+
+
+def test_plain_progress_line_every_10_seconds_with_an_eta_right_from_the_start():
+    from mailtrap_cli.batch.runner import Totals
+    from mailtrap_cli.views.batch import BatchProgress as View
+
+    clock = FakeClock()
+    out, totals = PlainOut(), Totals()
+    # 100,000 rows at 15 requests/s of 500: 13.3 s whatever the first answers suggest.
+    view = View(out, "csv", "u.csv", 100_000, pace=lambda: 15 * 500, totals=totals,
+                clock=clock)
+    with view:
+        clock.now += 0.15                    # the first chunk is back after one latency
+        totals.sent += 500
+        view.progress(500)
+        assert out.lines == []               # not yet 10 s
+        assert view.estimate(clock.now)[1] == pytest.approx(99_500 / 7500, rel=0.01)
+        clock.now += 10
+        totals.sent += 70_000
+        view.progress(70_000)
+    assert out.lines == ["sending: 70,500/100,000 rows; 70,500 sent, 0 rejected, 0 invalid, "
+                         "0 unknown; 6,946 rows/s; ETA 0:00:04"]
+    quiet = PlainOut()
+    quiet.quiet = True
+    with View(quiet, "csv", "u.csv", 10, totals=totals, clock=clock) as silent:
+        clock.now += 20
+        silent.progress(5)
+    assert quiet.lines == []

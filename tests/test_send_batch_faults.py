@@ -193,3 +193,55 @@ def test_unreachable_api_stops_with_exit_7_and_nothing_unknown(cli, server, tmp_
     assert "cannot reach" in result.stderr and "gave up after 8 attempts" in result.stderr
     again = cli("send", "batch", "--csv", str(path), *PLAIN)
     assert again.code == 0 and again.json()["sent"] == 3
+
+
+def test_a_chunk_too_large_is_split_and_each_row_sent_once(cli, server, tmp_path):
+    path = csv_file(tmp_path, numbered(8))
+    server.fault(status=413, count=1, path="/api/batch",
+                 body={"success": False, "errors": ["request entity too large"]})
+    result = cli("send", "batch", "--csv", str(path), *PLAIN, "--concurrency", "1")
+    assert result.code == 0, result
+    assert [r["status"] for r in batch_posts(server)] == [413, 200, 200]
+    counts = recipients(server)
+    assert len(counts) == 8 and set(counts.values()) == {1}
+    again = cli("send", "batch", "--csv", str(path), *PLAIN)
+    assert again.code == 0 and again.json()["skipped_already_sent"] == 8
+
+
+def test_only_a_single_message_still_too_large_is_rejected(cli, server, tmp_path):
+    path = csv_file(tmp_path, numbered(4))
+    # 4 rows -> 413; rows 2-3 (the first half) -> 413; row 2 alone -> 413: rejected.
+    server.fault(status=413, count=3, path="/api/batch")
+    result = cli("send", "batch", "--csv", str(path), *PLAIN, "--concurrency", "1")
+    assert result.code == 8, result
+    summary = result.json()
+    assert (summary["sent"], summary["rejected"], summary["invalid"]) == (3, 1, 0)
+    assert summary["rejected_rows"][0]["where"] == f"{path}:2"
+    assert f"{path}:2: rejected by the API: too large to send even alone" in result.stderr
+    assert sorted(recipients(server)) == [f"u{i}@example.com" for i in (2, 3, 4)]
+
+
+def test_a_file_without_a_valid_row_exits_2_and_sends_nothing(cli, server, tmp_path):
+    path = csv_file(tmp_path, ["not-an-email,A,1", ",B,2"])
+    result = cli("send", "batch", "--csv", str(path), *PLAIN)
+    assert result.code == 2 and "Traceback" not in result.stderr, result
+    assert "error: " + str(path) + ": no valid row (2 invalid); nothing was sent" in result.stderr
+    assert result.json()["invalid"] == 2 and result.json()["rejected"] == 0
+    assert batch_posts(server) == []
+    assert not (tmp_path / "users.csv.journal.jsonl").exists()   # a fixed file starts clean
+    dry = cli("send", "batch", "--csv", str(path), *PLAIN, "--dry-run")
+    assert dry.code == 2 and "no valid row" in dry.stderr
+
+
+def test_dry_run_after_a_real_run_neither_reads_nor_writes_the_journal(cli, server, tmp_path):
+    path = csv_file(tmp_path, numbered(3))
+    assert cli("send", "batch", "--csv", str(path), *PLAIN).code == 0
+    journal = tmp_path / "users.csv.journal.jsonl"
+    before = journal.read_bytes()
+    changed = cli("send", "batch", "--csv", str(path), *FROM, "--subject", "Other",
+                  "--text", "Hello", "--dry-run")
+    assert changed.code == 0, changed
+    assert changed.json()["body"]["base"]["subject"] == "Other"
+    assert "would send 3 row(s) in 1 request(s)" in changed.stderr
+    assert journal.read_bytes() == before
+    assert len(batch_posts(server)) == 1

@@ -82,8 +82,8 @@ def test_jsonl_recipient_rows_after_a_full_request_need_a_complete_shared_messag
     assert result.code == 8, result
     summary = result.json()
     assert (summary["sent"], summary["invalid"]) == (1, 1)
-    [row] = summary["rejected_rows"]
-    assert row["row"] == 2 and row["sent"] is False
+    [row] = summary["invalid_rows"]
+    assert row["row"] == 2 and summary["rejected_rows"] == []
     assert "'subject' is required" in row["errors"][0]
     assert [d["recipient"] for d in deliveries(server)] == ["c@example.com"]
 

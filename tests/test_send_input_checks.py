@@ -52,8 +52,8 @@ def test_jsonl_row_with_nan_is_an_invalid_row_not_an_unknown_chunk(cli, server, 
     assert result.code == 8, result
     summary = result.json()
     assert (summary["sent"], summary["invalid"], summary["unknown"]) == (1, 1, 0)
-    assert summary["rejected_rows"][0]["where"].endswith("rows.jsonl:1")
-    assert "NaN" in summary["rejected_rows"][0]["errors"][0]
+    assert summary["invalid_rows"][0]["where"].endswith("rows.jsonl:1")
+    assert "NaN" in summary["invalid_rows"][0]["errors"][0]
     assert [d["recipient"] for d in deliveries(server)] == ["ok@example.com"]
 
 

@@ -102,6 +102,20 @@ def test_a_429_waits_the_retry_after_it_asked_for(cli, server, arrivals):
     assert "retry: HTTP 429; retrying in 3.0s" in result.stderr
 
 
+def test_a_send_that_never_left_is_tried_again(cli):
+    """Connection refused: no byte left, so trying again cannot deliver twice."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    result = cli(*EMAIL, env={"MAILTRAP_BASE_URL": f"http://127.0.0.1:{port}"})
+    assert result.code == 7, result
+    assert "\nerror: cannot reach" in result.stderr and "Traceback" not in result.stderr
+    assert result.stderr.count("retry: connection refused") == 4      # 5 tries in all
+    assert "outcome" not in result.stderr
+
+
 # -- send batch ----------------------------------------------------------------------
 def _batch(cli, tmp_path, rows: int = 4, *extra: str):
     path = csv_file(tmp_path, numbered(rows))

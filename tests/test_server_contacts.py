@@ -52,7 +52,10 @@ def test_contact_round_trip_by_uuid_and_encoded_email(server):
     assert again.status_code == 404 and again.json() == {"errors": "Contact(s) not found"}
 
 
-def test_unicode_address(server):
+def test_unicode_and_percent_addresses(server):
+    odd = _contact(server, "100%a@example.com")
+    r = server.call("GET", "/api/contacts/" + quote("100%A@example.com", safe=""))
+    assert r.status_code == 200 and r.json()["data"]["id"] == odd["id"]
     created = _contact(server, "zoë@exämple.de")
     r = server.call("GET", "/api/contacts/" + quote("ZOË@exämple.de", safe=""))
     assert r.status_code == 200 and r.json()["data"]["id"] == created["id"]
@@ -226,3 +229,31 @@ def test_export_one_at_a_time_and_a_real_csv_gz(server):
     r = server.call("POST", "/api/contacts/exports", json={"filters": [
         {"name": "subscription_status", "operator": "equal", "value": "subscribed"}]})
     assert r.status_code == 201
+
+
+def test_the_sdks_account_scoped_paths(server):
+    base = "/api/accounts/1/contacts"
+    lst = server.call("POST", base + "/lists", json={"name": "SDK"}).json()
+    assert server.call("GET", base + "/lists").json() == [lst]
+    r = server.call("POST", base, json={"contact": {"email": "sdk+1@example.com",
+                                                    "list_ids": [lst["id"]]}})
+    assert r.status_code == 201, r.text
+    got = server.call("GET", base + "/" + quote("sdk+1@example.com", safe=""))
+    assert got.json()["data"]["list_ids"] == [lst["id"]]
+    job = server.call("POST", base + "/imports",
+                      json={"contacts": [{"email": "sdk+2@example.com"}]}).json()
+    server.call("GET", f"{base}/imports/{job['id']}")
+    done = server.call("GET", f"{base}/imports/{job['id']}").json()
+    assert done["status"] == "finished" and done["created_contacts_count"] == 1
+    event = server.call("POST", base + "/sdk%2B2%40example.com/events", json={"name": "x"})
+    assert event.status_code == 201
+
+
+def test_an_export_url_over_https_is_https(tls_server):
+    tls_server.call("POST", "/api/contacts", json={"contact": {"email": "t@example.com"}})
+    tls_server.call("POST", "/_local/contacts", json={"export_polls": 0})
+    export = tls_server.call("POST", "/api/contacts/exports", json={"filters": []}).json()
+    done = tls_server.call("GET", f"/api/contacts/exports/{export['id']}").json()
+    assert done["url"].startswith(tls_server.url + "/_local/contacts/exports/")
+    data = tls_server.http.get(done["url"], timeout=10)
+    assert gzip.decompress(data.content).decode().splitlines()[1].startswith("t@example.com,")

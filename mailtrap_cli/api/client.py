@@ -37,6 +37,7 @@ from mailtrap_cli.api.errors import (
     error_for_status,
     parse_error_body,
 )
+from mailtrap_cli.api.ratelimit import Pacing
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
@@ -98,7 +99,9 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
 
 
 # `"signing_secret": "..."` in a JSON body (webhook create answers it once).
-_SECRET_FIELD = re.compile(r'("signing_secret"\s*:\s*")[^"]*(")')
+# Values shown once on purpose (a webhook's signing secret, a new API token from
+# `account tokens create|reset`), never in --debug lines.
+_SECRET_FIELD = re.compile(r'("(?:signing_secret|token)"\s*:\s*")[^"]*(")')
 
 class Client:
     """Thin wrapper over one requests.Session; returns the API's JSON untouched."""
@@ -134,12 +137,17 @@ class Client:
         self.retry = retry or RetryPolicy.from_env()
         self.sleep = sleep
         self.on_retry = on_retry
+        self.pacing = Pacing.from_env()   # per-token and per-family limits (api/ratelimit.py)
         self.max_body = MAX_BODY
         # About the last successful call: how many attempts it took, and the server's
         # clock (its Date header) when it answered (`messages wait` needs both).
         self.last_attempts = 0
+        self._past_deadline: float | None = None
         self.last_server_time: Any = None
         self.session = requests.Session()
+        adapter = _watched_adapter()
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
         # session.send() skips requests' environment merge: honour a CA bundle named
         # there (`eval "$(mailtrap local env)"` names the `local serve --tls` CA).
         self.session.verify = _env_ca_bundle() or True
@@ -161,11 +169,11 @@ class Client:
         return base + (path if path.startswith("/") else "/" + path)
 
     def redact(self, text: str) -> str:
-        """The token, and every webhook signing secret (the value of a
-        `signing_secret` field, as webhook create answers), become ***."""
+        """The token, and every webhook signing secret or new API token (the value
+        of a `signing_secret` or `token` field, as their create answers), become ***."""
         if self.token and self.token in text:
             text = text.replace(self.token, "***")
-        if "signing_secret" in text:
+        if "signing_secret" in text or '"token"' in text:
             text = _SECRET_FIELD.sub(r"\1***\2", text)
         return text
 
@@ -244,7 +252,11 @@ class Client:
             self._log_request(prepared)
             started = time.monotonic()
             try:
-                response = self._exchange(prepared, stream=stream or raw, read_body=not stream)
+                with self.pacing.turn(method, host, _path_of(url), self.deadline) as turn:
+                    response = self._exchange(prepared, stream=stream or raw,
+                                              read_body=not stream)
+                    turn.answer(response.status_code,
+                                retry_after_seconds(response.headers.get("Retry-After")))
             except _CallTimedOut as exc:
                 raise self._timed_out(method, url, safe, exc.seconds) from None
             except _TooLarge as exc:
@@ -273,9 +285,11 @@ class Client:
                     raise err from None
                 delay = self._next_delay(attempt, waited, None)
                 if delay is None:
-                    raise NetworkError(f"cannot reach {_origin(url)}: {reason}",
+                    err = NetworkError(f"cannot reach {_origin(url)}: {reason}",
                                        hint="check the network, the host settings "
-                                       "(`mailtrap config list`) and `mailtrap doctor`") from None
+                                       "(`mailtrap config list`) and `mailtrap doctor`")
+                    err.retry_in = self._past_deadline  # type: ignore[attr-defined]
+                    raise err from None
                 self._notify(f"{reason}; retrying in {delay:.1f}s")
                 self.sleep(delay)
                 waited += delay
@@ -306,6 +320,9 @@ class Client:
                 err = self._error(method, url, response, safe)
                 if gave_up:
                     err.message += f" ({gave_up})"
+                    # The wait the next try needed, when the deadline forbade it: a
+                    # caller polling until that deadline (messages wait) stops here.
+                    err.retry_in = self._past_deadline  # type: ignore[attr-defined]
                 raise err
             self.last_attempts = attempt
             self.last_server_time = _server_time(response)
@@ -317,15 +334,31 @@ class Client:
         """One HTTP exchange. The body is read here, under one time limit for the
         whole answer (a server trickling bytes cannot hold the call for longer than
         the read timeout) and a size cap; a raw stream's body is left to iter_body."""
+        import requests
+
         limit = self.timeout[1]
         if self.deadline is not None:
             limit = max(0.2, min(limit, self.deadline - time.monotonic()))
-        ends = time.monotonic() + limit
-        response = self.session.send(prepared, timeout=self._timeouts(), stream=True,
-                                     allow_redirects=False)
+        # Armed by the connection once the request is sent (an upload is not timed
+        # here): from then on, headers and body together get `limit` seconds.
+        # A little past the read timeout: a server that sends nothing at all is
+        # reported by the socket timeout ("no answer before the read timeout").
+        watch = _Watchdog(limit + 0.1)
+        _WATCHED.watch = watch
+        try:
+            response = self.session.send(prepared, timeout=self._timeouts(), stream=True,
+                                         allow_redirects=False)
+        except requests.exceptions.RequestException:
+            watch.cancel()
+            if watch.expired:
+                raise _CallTimedOut(limit) from None
+            raise
+        finally:
+            _WATCHED.watch = None
         if not read_body:
+            watch.cancel()
             return response
-        watch = _Watchdog(response, max(0.05, ends - time.monotonic()))
+        watch.attach_response(response)
         try:
             declared = response.headers.get("Content-Length", "")
             if declared.isdigit() and int(declared) > self.max_body:
@@ -367,7 +400,7 @@ class Client:
         limit = self.timeout[1]
         try:
             while True:
-                watch = _Watchdog(response, limit)
+                watch = _Watchdog(limit, response)
                 try:
                     piece = response.raw.read(chunk)
                 except Exception as exc:
@@ -484,6 +517,7 @@ class Client:
         return (min(self.timeout[0], left), min(self.timeout[1], left))
 
     def _next_delay(self, attempt: int, waited: float, hinted: float | None) -> float | None:
+        self._past_deadline = None
         if attempt >= self.retry.attempts:
             return None
         if self.deadline is not None and time.monotonic() >= self.deadline:
@@ -498,6 +532,7 @@ class Client:
         if delay > self.retry.max_sleep or waited + delay > self.retry.max_total:
             return None
         if self.deadline is not None and time.monotonic() + delay > self.deadline:
+            self._past_deadline = delay
             return None
         return delay
 
@@ -574,28 +609,109 @@ class _TooLarge(Exception):
 
 class _Watchdog:
     """Cuts an answer that is still arriving after `seconds`: shutting its socket
-    down wakes the read blocked on it (a socket timeout only bounds each read)."""
+    down wakes the read blocked on it (a socket timeout only bounds each read).
+    Started by attach() (from the connection, once the request is sent) or
+    attach_response(); never started for the in-process transport."""
 
-    def __init__(self, response: Any, seconds: float) -> None:
+    def __init__(self, seconds: float, response: Any = None) -> None:
         import threading
 
         self.expired = False
-        self._response = response
-        self._timer = threading.Timer(seconds, self._fire)
-        self._timer.daemon = True
-        self._timer.start()
+        self.seconds = seconds
+        self._sock: Any = None
+        self._lock = threading.Lock()
+        self._timer: Any = None
+        if response is not None:
+            self.attach_response(response)
+
+    def attach(self, sock: Any) -> None:
+        import threading
+
+        with self._lock:
+            self._sock = sock
+            if self._timer is None and sock is not None:
+                self._timer = threading.Timer(self.seconds, self._fire)
+                self._timer.daemon = True
+                self._timer.start()
+
+    def attach_response(self, response: Any) -> None:
+        sock = _socket_of(response)
+        with self._lock:
+            if self._timer is not None:
+                return   # already running since the request went out
+        self.attach(sock)
 
     def _fire(self) -> None:
         import socket
 
-        self.expired = True
-        sock = _socket_of(self._response)
+        with self._lock:
+            self.expired = True
+            sock = self._sock
         if sock is not None:
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
 
     def cancel(self) -> None:
-        self._timer.cancel()
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+            self._sock = None
+
+
+class _Watched:
+    """The watchdog of the request this thread is sending (see _watched_adapter)."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self._local = threading.local()
+
+    @property
+    def watch(self) -> _Watchdog | None:
+        return getattr(self._local, "watch", None)
+
+    @watch.setter
+    def watch(self, value: _Watchdog | None) -> None:
+        self._local.watch = value
+
+
+_WATCHED = _Watched()
+
+
+def _watched_adapter() -> Any:
+    """An HTTPAdapter whose connections arm the calling thread's watchdog with
+    their socket when they start waiting for the answer, so a server trickling
+    its headers is cut too, not only one trickling its body."""
+    from requests.adapters import HTTPAdapter
+    from urllib3.connection import HTTPConnection, HTTPSConnection
+    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+    def getresponse(self: Any, base: Any) -> Any:
+        watch = _WATCHED.watch
+        if watch is not None:
+            watch.attach(getattr(self, "sock", None))
+        return base.getresponse(self)
+
+    class Conn(HTTPConnection):
+        def getresponse(self) -> Any:  # type: ignore[override]
+            return getresponse(self, HTTPConnection)
+
+    class SConn(HTTPSConnection):
+        def getresponse(self) -> Any:  # type: ignore[override]
+            return getresponse(self, HTTPSConnection)
+
+    class Pool(HTTPConnectionPool):
+        ConnectionCls = Conn
+
+    class SPool(HTTPSConnectionPool):
+        ConnectionCls = SConn
+
+    class Adapter(HTTPAdapter):
+        def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+            super().init_poolmanager(*args, **kwargs)
+            self.poolmanager.pool_classes_by_scheme = {"http": Pool, "https": SPool}
+
+    return Adapter()
 
 
 def _server_time(response: Any) -> Any:

@@ -7,6 +7,9 @@
                      "rejected": [[1007, ["<error>"]], ...]}  the API answered
     {"type": "unknown", "chunk": 7, "reason": ...}      timeout, 5xx, connection lost
     {"type": "released", "chunk": 7, "reason": ...}     refused (429 ...): not delivered
+    {"type": "released", "chunk": 7, "rows": [[1001, 1500]], "reason": ...}
+                                                        reconciled (--reconcile): these
+                                                        rows never went out
     {"type": "fingerprint", "fingerprint": ...}         resumed with --force on new input
 
 `rows` are runs [first, last] of row numbers (CSV/JSONL line numbers, or the
@@ -151,6 +154,8 @@ class Resume:
                                record.get("reason") or "outcome unknown")
         elif kind == "released":
             pending.pop(chunk, None)
+            for row in expand(record.get("rows") or []):   # reconciled: never went out
+                self.unknown.pop(row, None)
 
     def _mark_unknown(self, chunk: int, pairs: list[list[int]], reason: str) -> None:
         self.reasons[chunk] = reason

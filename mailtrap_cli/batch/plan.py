@@ -34,7 +34,7 @@ def plan(records: Iterable[Record], build: Callable[[dict[str, Any]], tuple[Any,
             totals.skip(state)
             skipped += 1
             if skipped >= 1000:
-                events.progress(skipped)
+                events.skipped(skipped)
                 skipped = 0
             continue
         error = record.error
@@ -61,11 +61,11 @@ def plan(records: Iterable[Record], build: Callable[[dict[str, Any]], tuple[Any,
         size += weight
         if len(items) >= chunk_size:
             if skipped:
-                events.progress(skipped)
+                events.skipped(skipped)
                 skipped = 0
             yield Chunk(index, rows, items)
             index, rows, items, size = index + 1, [], [], 0
     if skipped:
-        events.progress(skipped)
+        events.skipped(skipped)
     if items:
         yield Chunk(index, rows, items)

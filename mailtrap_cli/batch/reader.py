@@ -1,10 +1,9 @@
-"""Input readers: CSV and JSONL stream row by row; batch JSON is loaded whole.
+"""Input readers: CSV and JSONL stream row by row, batch JSON request by request.
 
 Every reader yields Records in file order. `row` identifies the record in the
 journal and in messages: the line where it starts for CSV and JSONL (so
 `file:line: reason` points at it), the 1-based position in `requests` for the
-API's batch JSON (the API's own format, written by people or small scripts:
-it is loaded whole; large sends belong in CSV or JSONL).
+API's batch JSON.
 """
 
 from __future__ import annotations
@@ -232,52 +231,223 @@ class JsonlInput:
             yield Record(number, value, None, sent_size(value))
 
 
+class _JsonStream:
+    """Reads one JSON value at a time from a file, holding a block and the value
+    being read, never the whole file. `line` numbers errors as json.loads would."""
+
+    BLOCK = 1 << 16
+
+    def __init__(self, handle: IO[bytes], label: str) -> None:
+        import codecs
+
+        self.handle = handle
+        self.label = label
+        self._decode = codecs.getincrementaldecoder("utf-8-sig")("strict").decode
+        self._json = json.JSONDecoder(parse_constant=_refuse_constant)
+        self.buf = ""
+        self.pos = 0
+        self.eof = False
+        self.line = 1          # the line where `buf` starts
+
+    def _more(self, size: int = BLOCK) -> bool:
+        """Read another block (dropping what was read); False at the end of the file."""
+        if self.eof:
+            return False
+        data = self.handle.read(size)
+        try:
+            text = self._decode(data, final=not data)
+        except UnicodeDecodeError:
+            raise UsageError(f"{self.label}: not valid UTF-8") from None
+        if self.pos:
+            self.line += self.buf.count("\n", 0, self.pos)
+            self.buf = self.buf[self.pos:]
+            self.pos = 0
+        self.buf += text
+        if not data:
+            self.eof = True
+        return True
+
+    def peek(self) -> str:
+        """The next character that is not whitespace ('' at the end of the file)."""
+        while True:
+            while self.pos < len(self.buf) and self.buf[self.pos] in " \t\r\n":
+                self.pos += 1
+            if self.pos < len(self.buf):
+                return self.buf[self.pos]
+            if not self._more():
+                return ""
+
+    def take(self, char: str) -> bool:
+        if self.peek() == char:
+            self.pos += 1
+            return True
+        return False
+
+    def where(self, pos: int | None = None) -> int:
+        return self.line + self.buf.count("\n", 0, self.pos if pos is None else pos)
+
+    def value(self) -> Any:
+        """The next JSON value. It is complete only when something follows it (a
+        number cut at the end of a block would parse too), or at the end of the file."""
+        self.peek()
+        size = self.BLOCK
+        while True:
+            try:
+                value, end = self._json.raw_decode(self.buf, self.pos)
+                if end < len(self.buf) or self.eof:
+                    self.pos = end
+                    return value
+            except json.JSONDecodeError as exc:
+                if self.eof:
+                    raise UsageError(f"{self.label}:{self.where(exc.pos)}: invalid JSON: "
+                                     f"{exc.msg} (column {exc.colno})") from None
+            except ValueError as exc:   # NaN, Infinity
+                raise UsageError(f"{self.label}:{self.where()}: invalid JSON: {exc}") from None
+            self._more(size)
+            size *= 2           # a large value: fewer, larger reads
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
 class BatchJsonInput:
-    """The API's own batch body, `{"base": {...}, "requests": [...]}`, loaded whole."""
+    """The API's own batch body, `{"base": {...}, "requests": [...]}`, read as a
+    stream: the base first, then one request at a time. When `requests` comes
+    before `base` in the file, a first pass finds the base (a pipe, which can be
+    read once, then keeps the requests in memory)."""
 
     kind = "json"
 
     def __init__(self, path: str) -> None:
         self.path = path
         self.label = label_of(path)
-        handle = _open_binary(path)
-        try:
-            raw = handle.read()
-        finally:
-            if path != STDIN:
-                handle.close()
-        try:
-            body = loads_json(raw)
-        except UnicodeDecodeError:
-            raise UsageError(f"{self.label}: not valid UTF-8") from None
-        except json.JSONDecodeError as exc:
-            raise UsageError(f"{self.label}:{exc.lineno}: invalid JSON: {exc.msg} "
-                             f"(column {exc.colno})") from None
-        except ValueError as exc:   # NaN, Infinity
-            raise UsageError(f"{self.label}: invalid JSON: {exc}") from None
-        if not isinstance(body, dict) or not isinstance(body.get("requests"), list):
-            raise UsageError(f"{self.label}: expected the API's batch body: "
-                             '{"base": {...}, "requests": [...]}',
-                             hint="for one recipient per row use --csv or --jsonl")
-        base = body.get("base")
-        if base is not None and not isinstance(base, dict):
-            raise UsageError(f"{self.label}: `base` must be a JSON object")
-        self.base = base
-        self._requests: list[Any] = body["requests"]
+        self.base: dict[str, Any] | None = None
+        self.count: int | None = None       # known when a first pass went through them
+        self._held: list[Any] | None = None
+        self._stream = self._open()
+        if self._to_requests(self._stream):
+            return
+        # `requests` came first: go through it to the base, then start again.
+        held: list[Any] | None = [] if self.path == STDIN else None
+        count = 0
+        for item in self._items(self._stream):
+            count += 1
+            if held is not None:
+                held.append(item)
+        self._finish(self._stream)
+        self.count = count
+        if held is not None:
+            self._held = held
+            return
+        self._close_stream()
+        self._stream = self._open()
+        self._to_requests(self._stream, again=True)
 
-    @property
-    def count(self) -> int:
-        return len(self._requests)
+    def _open(self) -> _JsonStream:
+        stream = _JsonStream(_open_binary(self.path), self.label)
+        if not stream.take("{"):
+            self._close(stream)
+            raise self._not_a_batch()
+        return stream
+
+    def _not_a_batch(self) -> UsageError:
+        return UsageError(f"{self.label}: expected the API's batch body: "
+                          '{"base": {...}, "requests": [...]}',
+                          hint="for one recipient per row use --csv or --jsonl")
+
+    def _close(self, stream: _JsonStream) -> None:
+        if self.path != STDIN:
+            stream.handle.close()
+
+    def _close_stream(self) -> None:
+        if self._stream is not None:
+            self._close(self._stream)
+            self._stream = None
+
+    def _key(self, stream: _JsonStream, first: bool) -> str | None:
+        """The next key of the top-level object, None after its `}`."""
+        if stream.take("}"):
+            return None
+        if not first and not stream.take(","):
+            raise UsageError(f"{self.label}:{stream.where()}: invalid JSON: expected ',' or "
+                             "'}' between the top-level fields")
+        if stream.peek() != '"':
+            raise UsageError(f"{self.label}:{stream.where()}: invalid JSON: expected a "
+                             "field name")
+        key = stream.value()
+        if not stream.take(":"):
+            raise UsageError(f"{self.label}:{stream.where()}: invalid JSON: expected ':'")
+        return key
+
+    def _to_requests(self, stream: _JsonStream, again: bool = False) -> bool:
+        """Read up to the `[` of `requests`; True when the base is known by then."""
+        first = True
+        while True:
+            key = self._key(stream, first)
+            first = False
+            if key is None:
+                raise self._not_a_batch()
+            if key == "requests":
+                if not stream.take("["):
+                    raise self._not_a_batch()
+                return again or self.base is not None
+            value = stream.value()
+            if key == "base" and not again:
+                if value is not None and not isinstance(value, dict):
+                    raise UsageError(f"{self.label}: `base` must be a JSON object")
+                self.base = value
+
+    def _items(self, stream: _JsonStream) -> Iterator[Any]:
+        """The items of `requests`, after its `[`."""
+        if stream.take("]"):
+            return
+        while True:
+            yield stream.value()
+            if stream.take(","):
+                continue
+            if stream.take("]"):
+                return
+            raise UsageError(f"{self.label}:{stream.where()}: invalid JSON: expected ',' or "
+                             "']' between the requests")
+
+    def _finish(self, stream: _JsonStream) -> None:
+        """The rest of the top-level object, after `requests`: the base may be there."""
+        while True:
+            key = self._key(stream, False)
+            if key is None:
+                break
+            value = stream.value()
+            if key == "base":
+                if value is not None and not isinstance(value, dict):
+                    raise UsageError(f"{self.label}: `base` must be a JSON object")
+                self.base = value
+        if stream.peek():
+            raise UsageError(f"{self.label}:{stream.where()}: invalid JSON: extra data after "
+                             "the batch body")
 
     def close(self) -> None:
-        self._requests = []
+        self._held = None
+        self._close_stream()
 
     def records(self) -> Iterator[Record]:
-        for index, item in enumerate(self._requests, 1):
-            if not isinstance(item, dict):
-                yield Record(index, None, "expected a JSON object")
-                continue
-            yield Record(index, item, None, sent_size(item))
+        """Each request in turn. Invalid JSON after some were read ends the stream
+        with one unreadable record: what was read is sent, the rest is not."""
+        if self._held is not None:
+            items: Iterator[Any] = iter(self._held)
+        else:
+            items = self._items(self._stream) if self._stream is not None else iter(())
+        index = 0
+        try:
+            for index, item in enumerate(items, 1):
+                if not isinstance(item, dict):
+                    yield Record(index, None, "expected a JSON object")
+                    continue
+                yield Record(index, item, None, sent_size(item))
+            if self._held is None and self._stream is not None:
+                self._finish(self._stream)
+        except UsageError as exc:
+            yield Record(index + 1, None, f"{exc.message}; the rest of the file was not read")
 
 
 Input = CsvInput | JsonlInput | BatchJsonInput

@@ -9,6 +9,9 @@ then count its rows as done. Outcomes:
   the chunk is `released` and retried after Retry-After / a backoff, with
   everyone slowed down; after `max_attempts` the run stops (rerun to continue);
 - 401/403/404: the run stops, the chunk released;
+- 413 (too large, refused before delivery): the chunk is released and its
+  halves sent in turn (journaled under the same chunk number); a single
+  message still too large is rejected, with its row;
 - another 4xx: the API refused the whole chunk: every row rejected;
 - a timeout, 5xx or dropped connection after sending: `unknown`, never resent.
 
@@ -57,6 +60,10 @@ class Events:
 
     def progress(self, rows: int) -> None: ...
 
+    def skipped(self, rows: int) -> None:
+        """Rows done by an earlier run (no request)."""
+        self.progress(rows)
+
     def invalid(self, row: int, error: str) -> None: ...
 
     def rejected(self, row: int, errors: list[str]) -> None: ...
@@ -79,6 +86,7 @@ class Totals:
     requests: int = 0            # 429 retries included
     throttled: int = 0
     rejected_rows: list[dict[str, Any]] = field(default_factory=list)
+    invalid_rows: list[dict[str, Any]] = field(default_factory=list)
     unknown_chunks: list[dict[str, Any]] = field(default_factory=list)
     interrupted: bool = False
     abandoned: int = 0           # chunks still in flight when a second Ctrl-C came
@@ -93,8 +101,8 @@ class Totals:
     def invalid_row(self, row: int, error: str) -> None:
         with self._lock:
             self.invalid += 1
-            if len(self.rejected_rows) < LIST_CAP:
-                self.rejected_rows.append({"row": row, "errors": [error], "sent": False})
+            if len(self.invalid_rows) < LIST_CAP:
+                self.invalid_rows.append({"row": row, "errors": [error]})
 
     def answered(self, sent: int, rejected: list[tuple[int, list[str]]]) -> None:
         with self._lock:
@@ -168,6 +176,9 @@ class Runner:
         self.max_attempts = max_attempts
         self.backoff = backoff
         self.max_sleep = max_sleep
+        # A short backoff (MAILTRAP_RETRY_BACKOFF in tests and CI) shortens the pause
+        # after a 429 without Retry-After too.
+        limiter.first_pause = min(limiter.first_pause, backoff)
         self.stop = threading.Event()
         self._queue: queue.Queue[Chunk | None] = queue.Queue(maxsize=self.concurrency)
         self._producing = True
@@ -292,6 +303,18 @@ class Runner:
             if isinstance(error, (AuthError, NotFoundError)):
                 self.journal.released(chunk.index, error.message)
                 self._halt(error)
+            elif isinstance(error, MailtrapError) and error.status == 413:
+                # Too large, refused before anything was delivered: send the halves.
+                self.journal.released(chunk.index, error.message)
+                if len(chunk.rows) > 1:
+                    half = len(chunk.rows) // 2
+                    for rows, items in ((chunk.rows[:half], chunk.requests[:half]),
+                                        (chunk.rows[half:], chunk.requests[half:])):
+                        if not self.stop.is_set():
+                            self._send(sender, Chunk(chunk.index, rows, items))
+                    return
+                self._answered(chunk, [], [(chunk.rows[0], [
+                    f"too large to send even alone: {error.message}"])])
             elif isinstance(error, UnknownOutcomeError):
                 self._unknown(chunk, error.message)
             elif (isinstance(error, MailtrapError) and error.status is not None
@@ -319,15 +342,13 @@ class Runner:
             self._halt(type(exc)(f"{what}; gave up after {attempt} attempts in a row",
                                  hint=hint, status=exc.status))
             return False
-        if hinted is None:
-            cap = min(self.max_sleep, self.backoff * (2 ** (attempt - 1)))
-            delay = random.uniform(cap / 2, cap)
-        else:
-            delay = hinted
         if limited:
-            self.limiter.throttle(delay, slot)
+            # The limiter knows how many 429s came in a row: it picks the pause.
+            delay = self.limiter.throttle(hinted, slot)
             reason = "HTTP 429"
         else:
+            cap = min(self.max_sleep, self.backoff * (2 ** (attempt - 1)))
+            delay = random.uniform(cap / 2, cap)
             self.limiter.pause(delay)
             reason = "network"
         self.events.throttled(delay, reason)

@@ -166,7 +166,11 @@ def find(store: Store, identifier: str) -> dict[str, Any] | None:
         row = store.one("SELECT * FROM contacts WHERE uuid = ?", (ident.lower(),))
         if row is not None:
             return row
-    return store.one("SELECT * FROM contacts WHERE email_key = ?", (ident.lower(),))
+    return by_email(store, ident)
+
+
+def by_email(store: Store, email: str) -> dict[str, Any] | None:
+    return store.one("SELECT * FROM contacts WHERE email_key = ?", (email.strip().lower(),))
 
 
 def is_uuid(identifier: str) -> bool:

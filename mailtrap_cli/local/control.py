@@ -6,8 +6,17 @@
 - POST   /_local/faults            queue a fault: {status, count, retry_after, path,
                                    method, drop, after, body}
 - DELETE /_local/faults            clear queued faults
-- POST   /_local/config            {latency: seconds, rate_limit: [count, seconds] | null,
-                                   max_message_size: bytes (every sandbox and new ones)}
+- POST   /_local/config            {latency: seconds, rate_limit: SHAPE | null,
+                                    family_limits: {NAME: SHAPE | null},
+                                    max_message_size: bytes (every sandbox and new ones)}
+  SHAPE is 'fixed:15/1s', 'sliding:150/10s', 'bucket:15/1s,burst=3', any of them
+  with ',no-retry-after'; [count, seconds] (sliding); or {shape, count, window,
+  burst, retry_after}. `rate_limit` counts every API request per token;
+  `family_limits` one family of api/ratelimit.FAMILIES per token (contacts,
+  stats, suppressions, email_logs_list, email_logs_get), so a test of a read
+  loop can check its pacing: e.g. {"family_limits": {"stats": "fixed:3/2s"}},
+  with MAILTRAP_RATE_LIMITS=stats=3/2s on the CLI's side. Every change starts
+  the counts again.
 - PATCH  /_local/sandboxes/{id}    {max_message_size: bytes, max_size: messages kept}:
                                    one sandbox's limits (a full one drops its oldest)
 - POST   /_local/reset             empty the database (fresh seed), the log and the faults
@@ -17,8 +26,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from mailtrap_cli.local.faults import Fault
+from mailtrap_cli.api.ratelimit import FAMILIES
+from mailtrap_cli.local.faults import Fault, Shape
 from mailtrap_cli.local.router import HTTPError, Request, Router
+
+FAMILY_NAMES = tuple(f.name for f in FAMILIES)
 
 
 def health(app: Any, req: Request) -> dict[str, Any]:
@@ -61,12 +73,22 @@ def clear_faults(app: Any, req: Request) -> Any:
 
 def set_config(app: Any, req: Request) -> dict[str, Any]:
     body = req.json() or {}
-    if "latency" in body:
-        app.limits.latency = float(body["latency"] or 0)
-    if "rate_limit" in body:
-        value = body["rate_limit"]
-        app.limits.rate_limit = (int(value[0]), float(value[1])) if value else None
-        app.limits._hits.clear()
+    limits = app.limits
+    try:
+        if "latency" in body:
+            limits.latency = float(body["latency"] or 0)
+        if "rate_limit" in body:
+            limits.rate_limit = Shape.parse(body["rate_limit"])
+        for name, spec in (body.get("family_limits") or {}).items():
+            if name not in FAMILY_NAMES:
+                raise ValueError(f"no family '{name}' (one of {', '.join(FAMILY_NAMES)})")
+            shape = Shape.parse(spec)
+            if shape is None:
+                limits.families.pop(name, None)
+            else:
+                limits.families[name] = shape
+    except (ValueError, TypeError, KeyError, IndexError) as exc:
+        raise HTTPError(400, {"errors": [f"bad config: {exc}"]}) from None
     if "max_message_size" in body:
         from mailtrap_cli.local.mailstore import set_message_limit
 
@@ -75,8 +97,7 @@ def set_config(app: Any, req: Request) -> dict[str, Any]:
 
     with app.store.lock:
         limit = default_message_limit(app.store.conn)
-    return {"latency": app.limits.latency, "rate_limit": app.limits.rate_limit,
-            "max_message_size": limit}
+    return {**limits.describe(), "max_message_size": limit}
 
 
 MAX_SIZE_LIMIT = 1024 * 1024 * 1024

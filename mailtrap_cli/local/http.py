@@ -84,11 +84,16 @@ class _Handler(BaseHTTPRequestHandler):
                                                f"{MAX_BODY} bytes"}, 413))
         else:
             req = Request.build(self.command, self.path, dict(self.headers.items()), body)
+            # For answers that hold a URL of this server (an export's download).
+            req.scheme = "https" if getattr(self.server, "ssl_context", None) else "http"
             response = self.app.handle(req)
         if response.drop:
             self.close_connection = True
             with contextlib.suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        if response.trickle > 0 and response.trickle_headers:
+            self._trickle(response)
             return
         self.send_response(response.status)
         for key, value in response.headers.items():
@@ -106,6 +111,20 @@ class _Handler(BaseHTTPRequestHandler):
                 time.sleep(response.trickle)
             return
         self.wfile.write(response.body)
+
+    def _trickle(self, response: Any) -> None:
+        """The whole answer, status line first, one byte at a time (fault injection)."""
+        import time
+
+        head = [f"HTTP/1.1 {response.status} Whatever"]
+        head += [f"{k}: {v}" for k, v in response.headers.items()]
+        head.append(f"Content-Length: {len(response.body)}")
+        data = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + response.body
+        self.close_connection = True
+        for index in range(len(data)):
+            self.wfile.write(data[index:index + 1])
+            self.wfile.flush()
+            time.sleep(response.trickle)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _serve  # noqa: N815
 
@@ -149,12 +168,10 @@ class LocalServer(ThreadingHTTPServer):
                 conn.close()
 
     def _track_tls(self, conn: Any) -> None:
-        """wrap_socket detached the accepted socket: whatever tracks this handler's
-        connection to end it at shutdown (`_live`, thread -> socket) gets the TLS one."""
-        live = getattr(self, "_live", None)
-        if live is not None:
-            with self._live_lock:
-                live[threading.current_thread()] = conn
+        """wrap_socket detached the accepted socket: `_live` gets the TLS one, so
+        close_connections can end it."""
+        with self._live_lock:
+            self._live[threading.current_thread()] = conn
 
     @property
     def url(self) -> str:

@@ -50,6 +50,7 @@ class Request:
     stream: str = "transactional"      # "bulk" when the path came in under /bulk
     params: dict[str, Any] = field(default_factory=dict)
     _json: Any = None
+    scheme: str = "http"               # "https" when the server speaks TLS
 
     @classmethod
     def build(cls, method: str, target: str, headers: dict[str, str], body: bytes) -> Request:
@@ -100,6 +101,7 @@ class Response:
     headers: dict[str, str] = field(default_factory=dict)
     drop: bool = False   # close the connection without answering (fault injection)
     trickle: float = 0.0  # seconds between the body's bytes over HTTP (fault injection)
+    trickle_headers: bool = False  # with trickle: the status line and headers too
 
     @classmethod
     def of(cls, value: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:

@@ -193,7 +193,7 @@ def _base_url(req: Request) -> str:
         from mailtrap_cli.config import LOCAL_INPROCESS_URL
 
         return LOCAL_INPROCESS_URL
-    return f"{getattr(req, 'scheme', 'http')}://{host}"
+    return f"{req.scheme}://{host}"
 
 
 def create_export(app: Any, req: Request) -> Any:

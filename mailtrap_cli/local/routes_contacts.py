@@ -34,7 +34,7 @@ def create_contact(app: Any, req: Request) -> Any:
     email = attrs.get("email")
     if problems := db.check_email(email):
         errors["email"] = problems
-    elif db.find(store, email) is not None:
+    elif db.by_email(store, email) is not None:
         errors["email"] = ["has already been taken"]
     errors.update(db.check_fields(db.field_types(store), attrs.get("fields")))
     if db.bad_list_ids(attrs.get("list_ids"), db.existing_lists(store)):
@@ -69,7 +69,7 @@ def update_contact(app: Any, req: Request, ident: str) -> Any:
     if problems := db.check_email(email):
         errors["email"] = [problems]
     else:
-        other = db.find(store, email)
+        other = db.by_email(store, email)
         if other is not None and (existing is None or other["pk"] != existing["pk"]):
             if existing is not None:
                 errors["email"] = [["has already been taken"]]

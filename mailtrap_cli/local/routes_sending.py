@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mailtrap_cli.handlebars import TemplateError
-from mailtrap_cli.local import mailstore
+from mailtrap_cli.local import email_logs, mailstore, routes_inbound
 from mailtrap_cli.local.mime import build_mime
 from mailtrap_cli.local.router import HTTPError, Request, Router, send_error
 from mailtrap_cli.local.routes_templates import find_by_uuid, render_template
@@ -132,6 +132,11 @@ def _store(app: Any, conn: Any, done: list[Prepared], stream: str,
                     for mid, rcpt in zip(item.message_ids, item.recipients, strict=True))
     conn.executemany("INSERT INTO deliveries (message_id, stream, recipient, payload, "
                      "created_at) VALUES (?, ?, ?, ?, ?)", rows)
+    for item in done:  # email logs, stats and suppressions see every live message
+        email_logs.record(conn, item.message, item.message_ids, item.recipients, stream)
+        routes_inbound.deliver_to_inboxes(
+            conn, item.recipients,
+            lambda item=item: build_mime(item.message, message_id=item.message_ids[0]))
 
 
 def _events(app: Any, done: list[Prepared], stream: str, sandbox_id: int | None

@@ -1,4 +1,9 @@
-"""What `send batch` shows: the progress bar and row messages on stderr, the summary.
+"""What `send batch` shows: progress and row messages on stderr, the summary.
+
+Progress is a bar on a terminal and, elsewhere (CI logs), a plain line every
+10 s: rows done, sent, rejected, invalid, unknown, rate and ETA; -q silences
+both. The ETA starts from the pace the rate limit allows and moves to the
+measured rate over the first 30 s.
 
 Events arrive from worker threads; one lock keeps lines whole. Row problems
 print as `file:line: reason` (the first MAX_LINES of them; the summary and the
@@ -17,8 +22,13 @@ from mailtrap_cli.batch.runner import Chunk, Events, Totals
 MAX_LINES = 20
 
 
+PLAIN_EVERY = 10.0   # seconds between progress lines when stderr is not a terminal
+
+
 class BatchProgress(Events):
-    def __init__(self, out: Any, kind: str, label: str, total: int | None) -> None:
+    def __init__(self, out: Any, kind: str, label: str, total: int | None,
+                 pace: Any = None, totals: Totals | None = None,
+                 clock: Any = time.monotonic) -> None:
         self.out = out
         self.kind = kind
         self.label = label
@@ -28,27 +38,30 @@ class BatchProgress(Events):
         self._throttle_notes = 0
         self._progress = None
         self._task = None
+        self._plain = False
         self.total = total
+        self.pace = pace            # rows per second the rate limit allows now, or None
+        self.totals = totals
+        self._clock = clock
+        self._started = clock()
+        self._done = 0
+        self._skipped = 0
+        self._last_line = self._started
 
-    # -- progress bar ------------------------------------------------------
+    # -- progress: a bar on a terminal, a plain line every 10 s elsewhere ---------
     def __enter__(self) -> BatchProgress:
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
+        from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
 
+        self._started = self._last_line = self._clock()
         self._progress = self.out.progress(
             TextColumn("sending"), BarColumn(), MofNCompleteColumn(),
             TextColumn("rows"), TextColumn("{task.fields[rate]}"),
-            TextColumn("ETA"), TimeRemainingColumn(), TimeElapsedColumn())
+            TextColumn("ETA {task.fields[eta]}"), TimeElapsedColumn())
         if self._progress is not None:
             self._progress.start()
-            self._task = self._progress.add_task("send", total=self.total, rate="")
-            self._started = time.monotonic()
-            self._done = 0
+            self._task = self._progress.add_task("send", total=self.total, rate="", eta="-")
+        else:
+            self._plain = not self.out.quiet
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -56,16 +69,64 @@ class BatchProgress(Events):
             self._progress.stop()
         if self._hidden:
             self.out.warn(f"{self._hidden} more row problem(s) not shown: see the summary "
-                          "(`rejected_rows`) and the journal")
+                          "(`invalid_rows`, `rejected_rows`) and the journal")
+
+    def skipped(self, rows: int) -> None:
+        """Rows an earlier run did: they take no time, so they do not count for the rate."""
+        with self._lock:
+            self._skipped += rows
+        self.progress(rows)
 
     def progress(self, rows: int) -> None:
-        if self._progress is None:
+        if self._progress is None and not self._plain:
             return
         with self._lock:
             self._done += rows
-            elapsed = max(time.monotonic() - self._started, 1e-6)
-            self._progress.update(self._task, advance=rows,
-                                  rate=f"{self._done / elapsed:,.0f} rows/s")
+            now = self._clock()
+            rate, eta = self.estimate(now)
+            if self._progress is not None:
+                self._progress.update(self._task, advance=rows,
+                                      rate=f"{rate:,.0f} rows/s" if rate else "",
+                                      eta=_clock_text(eta))
+                return
+            if now - self._last_line < PLAIN_EVERY:
+                return
+            self._last_line = now
+            line = self.plain_line(rate, eta)
+        self.out.info(line)
+
+    def estimate(self, now: float) -> tuple[float | None, float | None]:
+        """(rows per second, seconds left). Until a few seconds have passed, the pace
+        the rate limit allows is the better guide: the first chunks come back within
+        one latency of starting, which makes the measured rate look many times higher."""
+        elapsed = now - self._started
+        worked = self._done - self._skipped
+        measured = worked / elapsed if elapsed > 0 and worked > 0 else None
+        allowed = self.pace() if self.pace is not None else None
+        if measured is None:
+            rate = allowed
+        elif allowed is None:
+            rate = measured
+        else:
+            trust = min(1.0, elapsed / 30.0)   # the measured rate wins over 30 s
+            rate = min(measured, allowed) * trust + allowed * (1 - trust)
+        if self.total is None or not rate:
+            return measured, None
+        left = max(0, self.total - self._done)
+        return measured, left / rate
+
+    def plain_line(self, rate: float | None, eta: float | None) -> str:
+        totals = self.totals
+        parts = [f"{self._done:,}" + (f"/{self.total:,}" if self.total is not None else "")
+                 + " rows"]
+        if totals is not None:
+            parts.append(f"{totals.sent:,} sent, {totals.rejected:,} rejected, "
+                         f"{totals.invalid:,} invalid, {totals.unknown:,} unknown")
+        if rate:
+            parts.append(f"{rate:,.0f} rows/s")
+        if eta is not None:
+            parts.append(f"ETA {_clock_text(eta)}")
+        return "sending: " + "; ".join(parts)
 
     # -- row and chunk messages -------------------------------------------
     def _say(self, text: str, *, always: bool = False) -> None:
@@ -112,11 +173,13 @@ def summary(totals: Totals, *, view: BatchProgress, journal: str, elapsed: float
     rejected_rows += [{"row": row, "where": view.where(row), "errors": errors,
                        "sent": True, "earlier_run": True}
                       for row, errors in earlier_rejected[:max(0, 100 - len(rejected_rows))]]
+    invalid_rows = [{"row": item["row"], "where": view.where(item["row"]),
+                     "errors": item["errors"]} for item in totals.invalid_rows]
     return {
         "sent": totals.sent,
-        "rejected": totals.rejected + totals.invalid,
+        "rejected": totals.rejected,        # by the API
         "unknown": totals.unknown,
-        "invalid": totals.invalid,
+        "invalid": totals.invalid,          # never sent: the row itself is wrong
         "skipped_already_sent": totals.skipped_sent,
         "skipped_rejected": totals.skipped_rejected,
         "skipped_unknown": totals.skipped_unknown,
@@ -127,14 +190,25 @@ def summary(totals: Totals, *, view: BatchProgress, journal: str, elapsed: float
         "elapsed": round(elapsed, 3),
         "journal": journal,
         "rejected_rows": rejected_rows,
+        "invalid_rows": invalid_rows,
         "unknown_chunks": totals.unknown_chunks + earlier_unknown,
     }
+
+
+def _clock_text(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    seconds = int(round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
 
 
 def outcome_line(data: dict[str, Any]) -> str:
     parts = [f"{data['sent']} sent"]
     if data["rejected"]:
         parts.append(f"{data['rejected']} rejected")
+    if data["invalid"]:
+        parts.append(f"{data['invalid']} invalid (not sent)")
     if data["unknown"]:
         parts.append(f"{data['unknown']} unknown")
     skipped = data["skipped_already_sent"] + data["skipped_rejected"] + data["skipped_unknown"]

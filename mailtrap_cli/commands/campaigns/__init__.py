@@ -20,7 +20,7 @@ CampaignArg = id_arg("CAMPAIGN_ID", "Campaign id.")
 CAMPAIGN_COLUMNS = [("id", "id"), ("name", "name"), ("current_state", "state"),
                     ("template.subject", "subject"), ("recipient_total_count", "recipients"),
                     ("contact_list_ids", "lists"), ("updated_at", "updated")]
-CAMPAIGN_VIEW = View(columns=CAMPAIGN_COLUMNS)
+CAMPAIGN_VIEW = View(columns=CAMPAIGN_COLUMNS, key=("id", "name", "current_state"))
 
 
 def stats_rows(stats: Any) -> Any:
@@ -50,7 +50,8 @@ FromOpt = Annotated[str | None, typer.Option(
     "address on the sending domain.")]
 FromNameOpt = Annotated[str | None, typer.Option("--from-name", metavar="NAME",
                                                  help="Sender display name.")]
-SubjectOpt = Annotated[str | None, typer.Option("--subject", metavar="TEXT", help="Subject line.")]
+SubjectOpt = Annotated[str | None, typer.Option("--subject", metavar="TEXT",
+                                                help="Subject line.")]
 HtmlOpt = Annotated[str | None, typer.Option("--html", metavar="HTML", help="HTML body.")]
 HtmlFileOpt = Annotated[str | None, typer.Option("--html-file", metavar="PATH",
                                                  help="HTML body from a file (- for stdin).")]

@@ -49,6 +49,14 @@ def serve(
     detach: Annotated[bool, typer.Option(
         "--detach", "-d", help="Start in the background, wait until it answers, print "
         "where it listens; stop it with `mailtrap local stop`.")] = False,
+    rate_limit: Annotated[str | None, typer.Option(
+        "--rate-limit", metavar="SHAPE:N/SECONDS", help="Limit every API request per token, "
+        "like the real API's 150/10s: SHAPE is fixed, sliding or bucket; add ',burst=N' "
+        "(bucket) or ',no-retry-after'. Off by default.")] = None,
+    family_limit: Annotated[list[str] | None, typer.Option(
+        "--family-limit", metavar="FAMILY=SHAPE:N/SECONDS", help="Limit one API family per "
+        "token (contacts, stats, suppressions, email_logs_list, email_logs_get), e.g. "
+        "stats=fixed:10/60s. Repeatable.")] = None,
 ) -> None:
     """Serve the Mailtrap API on loopback, backed by SQLite; any token is accepted.
 
@@ -64,6 +72,7 @@ def serve(
       mailtrap local serve --detach --tls && eval "$(mailtrap local env)"
       MAILTRAP_BASE_URL=http://127.0.0.1:8025 mailtrap -p local sandbox messages list
       mailtrap local serve --max-message-size 25MB
+      mailtrap local serve --rate-limit fixed:15/1s,no-retry-after --family-limit stats=10/60s
     """
     from mailtrap_cli.local import runstate
     from mailtrap_cli.local.http import make_server
@@ -75,6 +84,7 @@ def serve(
         raise UsageError(f"refusing to bind {host}: the built-in server accepts any token",
                          hint="bind 127.0.0.1, or pass --allow-remote if you mean it")
     limit = _parse_size(max_message_size) if max_message_size is not None else None
+    shapes = _limits(rate_limit, family_limit or [])
     path = db_path(db)
     _refuse_second_server(path)
     if detach:
@@ -89,6 +99,8 @@ def serve(
         from mailtrap_cli.local.mailstore import set_message_limit
 
         set_message_limit(app_.store, limit)
+    app_.limits.rate_limit = shapes.pop("", None)
+    app_.limits.families.update(shapes)
     try:
         httpd = make_server(app_, host, port, verbose=verbose, ssl_context=context)
     except OSError as exc:
@@ -143,6 +155,28 @@ def serve(
             listener.stop()
         httpd.server_close()
         app_.close()
+
+
+def _limits(rate_limit: str | None, family_limits: list[str]) -> dict[str, Any]:
+    """--rate-limit and --family-limit -> {"": token shape, family: shape}; bad ones exit 2."""
+    from mailtrap_cli.local.control import FAMILY_NAMES
+    from mailtrap_cli.local.faults import Shape
+
+    found: dict[str, Any] = {}
+    given = [("", rate_limit, "--rate-limit")] if rate_limit else []
+    for item in family_limits:
+        name, sep, spec = item.partition("=")
+        if not sep or name.strip() not in FAMILY_NAMES:
+            raise UsageError(f"--family-limit {item}: expected FAMILY=SHAPE:N/SECONDS",
+                             hint=f"FAMILY is one of {', '.join(FAMILY_NAMES)}")
+        given.append((name.strip(), spec, "--family-limit"))
+    for name, spec, flag in given:
+        try:
+            found[name] = Shape.parse(spec)
+        except ValueError as exc:
+            raise UsageError(f"{flag} {spec}: {exc}", hint="e.g. fixed:15/1s, "
+                             "sliding:150/10s, bucket:15/1s,burst=3") from None
+    return found
 
 
 def _parse_size(text: str) -> int:
@@ -218,9 +252,12 @@ def _child_args(ctx: typer.Context, path: str) -> list[str]:
     params = ctx.params
     for name, flag in (("host", "--host"), ("port", "--port"), ("smtp_port", "--smtp-port"),
                        ("smtps_port", "--smtps-port"),
-                       ("max_message_size", "--max-message-size")):
+                       ("max_message_size", "--max-message-size"),
+                       ("rate_limit", "--rate-limit")):
         if ctx.get_parameter_source(name) != ParameterSource.DEFAULT:
             args += [flag, str(params[name])]
+    for item in params.get("family_limit") or []:
+        args += ["--family-limit", item]
     for name, flag in (("allow_remote", "--allow-remote"), ("verbose", "--verbose"),
                        ("no_smtp", "--no-smtp"), ("tls", "--tls")):
         if params.get(name):

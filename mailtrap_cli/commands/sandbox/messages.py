@@ -15,6 +15,7 @@ from mailtrap_cli.options import (
     AllOpt,
     DryRunOpt,
     LimitOpt,
+    OwnTimeoutCommand,
     SandboxOpt,
     Typer,
     YesOpt,
@@ -46,7 +47,7 @@ def _complete_format(incomplete: str) -> list[str]:
     return [f for f in FORMATS if f.startswith(incomplete)]
 
 
-@app.command("list")
+@app.command("list", cls=OwnTimeoutCommand)
 def list_(
     ctx: typer.Context,
     sandbox: SandboxOpt = None,
@@ -59,22 +60,69 @@ def list_(
         "--last-id", min=1, metavar="ID", help="Start with messages older than ID.")] = None,
     limit: LimitOpt = None,
     all_: AllOpt = False,
+    follow: Annotated[bool, typer.Option(
+        "--follow", "-f", help="Print messages as they arrive (JSONL when piped, a line "
+        "each on a terminal) until Ctrl-C or --timeout.")] = False,
+    timeout: Annotated[float | None, typer.Option(
+        "--timeout", min=0, metavar="SECONDS", help="With --follow: stop after SECONDS "
+        "(exit 0). Without: the HTTP read timeout.")] = None,
+    interval: Annotated[float, typer.Option(
+        "--interval", min=0.07, metavar="SECONDS", help="With --follow: first pause "
+        "between polls; grows x1.5 up to 5x while nothing arrives.")] = 1.0,
 ) -> None:
     """List a sandbox's messages, newest first (30 per page; --all for every page).
+
+    --follow watches instead: each message that arrives after it starts is
+    printed as it comes, oldest first (matching --search), until Ctrl-C
+    (exit 130) or --timeout (exit 0). Handy beside a test run, to see what the
+    app sends.
 
     \b
     Examples:
       mailtrap sandbox messages list --sandbox 123
       mailtrap sandbox messages list --search welcome -L 5
       mailtrap sandbox messages list --all -o jsonl | jq -r .subject
+      mailtrap sandbox messages list --follow
+      mailtrap sandbox messages list --follow --timeout 300 > sent-during-tests.jsonl
     """
     state = get_state(ctx)
     if page is not None and last_id is not None:
         raise UsageError("give --page or --last-id, not both")
+    if follow and (page is not None or last_id is not None or limit is not None or all_):
+        raise UsageError("--follow prints new messages: it takes no --page, --last-id, "
+                         "--limit or --all")
+    if not follow and timeout is not None:
+        state.set_timeout(timeout)   # the global HTTP timeout, given after the command
     sid = sandbox_id(state, sandbox)
+    if follow:
+        _follow(state, sid, search, timeout, interval)
+        return
     items = messages.list_messages(state.client(), sid, search=search, page=page,
                                    last_id=last_id, limit=limit, all_pages=all_)
     state.out.emit(items, LIST)
+
+
+def _follow(state: Any, sid: int, search: str | None, timeout: float | None,
+            interval: float) -> None:
+    from mailtrap_cli import waiting
+
+    client = state.client()
+
+    def fetch_page(last_id: int | None) -> list[dict[str, Any]]:
+        return messages.first_page(client, sid, search=search, last_id=last_id)
+
+    if state.out.stderr_tty:
+        state.out.info(f"following sandbox {sid}"
+                       + (f" for {timeout:g}s" if timeout is not None else "")
+                       + "; Ctrl-C to stop")
+    state.out.follow(waiting.follow(fetch_page, timeout=timeout, interval=interval),
+                     _message_line)
+
+
+def _message_line(message: dict[str, Any]) -> str:
+    when = str(message.get("created_at") or "")[11:19]
+    return (f"{when}  {message.get('id')}  {message.get('from_email') or '-'} -> "
+            f"{message.get('to_email') or '-'}  {message.get('subject') or ''}")
 
 
 @app.command()

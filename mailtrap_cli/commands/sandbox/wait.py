@@ -52,10 +52,11 @@ def wait(
         "--interval", min=0.01, metavar="SECONDS",
         help="First pause between polls; grows x1.5 up to 5x while nothing arrives "
         "(at least 1/15 s: the API allows 150 requests per 10 s).")] = 1.0,
-    extract: Annotated[str | None, typer.Option(
+    extract: Annotated[list[str] | None, typer.Option(
         "--extract", metavar="link|code|REGEX", autocompletion=_complete_extract,
         help="Print only the first link, numeric code (4-8 digits) or REGEX group "
-        "from the body.")] = None,
+        "from the body. Repeatable: one line each, in order (one JSON object with "
+        "-o json).")] = None,
     all_matches: Annotated[bool, typer.Option(
         "--all-matches", help="With --extract: print every match, one per line.")] = False,
 ) -> None:
@@ -67,14 +68,23 @@ def wait(
     not matter. If several match, the newest wins. Exit 9 on time-out.
 
     --extract link: the first http(s) link (HTML hrefs first, then the text).
-    --extract code: the first standalone 4-8 digit number in the text (not
-    part of a longer number, a word, a date or a link). Anything else is a
-    regex; its first group (or the whole match) is printed.
+    --extract code: the code a person would read. The 4-8 digit number next
+    to a word such as code, OTP, PIN, passcode or verification (before or
+    after it on the same line, or at the end of the line before, as in a
+    table) wins; without one, the first number that is not a year, phone
+    number, price, time, date, or order, invoice or reference number. Six
+    digits written `123 456` or `123-456` next to such a word are one code.
+    Anything else is a regex; its first group (or the whole match) is
+    printed. Give --extract more than once to get several values from the one
+    message (a line each, in the order given; with -o json one object keyed by
+    what was asked).
 
     \b
     Examples:
       mailtrap sandbox messages wait --to user@example.com --subject "Confirm"
       code=$(mailtrap sandbox messages wait --to user@example.com --extract code)
+      { read -r link; read -r code; } < <(mailtrap sandbox messages wait \\
+          --to user@example.com --extract link --extract code)
       link=$(mailtrap sandbox messages wait --subject Reset --extract link --timeout 120)
       mailtrap sandbox messages wait --subject Welcome --since any --timeout 0
       mailtrap sandbox messages wait --extract 'token=([A-Za-z0-9]+)'
@@ -94,11 +104,13 @@ def wait(
         pattern = re.compile(subject_regex) if subject_regex is not None else None
     except re.error as exc:
         raise UsageError(f"--subject-regex: invalid regex: {exc}") from None
-    try:
-        extractor = waiting.Extractor.parse(extract) if extract is not None else None
-    except re.error as exc:
-        raise UsageError(f"--extract: invalid regex: {exc}") from None
-    if all_matches and extractor is None:
+    extractors = []
+    for item in dict.fromkeys(extract or []):
+        try:
+            extractors.append((item, waiting.Extractor.parse(item)))
+        except re.error as exc:
+            raise UsageError(f"--extract {item}: invalid regex: {exc}") from None
+    if all_matches and not extractors:
         raise UsageError("--all-matches needs --extract")
     since_start = since is None
     try:
@@ -153,17 +165,31 @@ def wait(
                     + (f"; {hint}" if hint else ""))
         raise TimedOutError(f"{what} arrived within {timeout:g}s", hint=hint)
     client.deadline = None  # the wait is over; fetching the body has its own timeouts
-    if extractor is None:
+    if not extractors:
         state.out.emit(found)
         return
-    values = extractor.run(lambda: _body(client, sid, found, "text"),
-                           lambda: _body(client, sid, found, "html"))
-    if not values:
-        what = {"link": "link", "code": "4-8 digit code"}.get(extractor.kind,
-                                                               f"match for /{extract}/")
-        raise MailtrapError(f"message {found.get('id')} matched but has no {what} in its body",
-                            hint="narrow the filters (--subject, --to) to the message you want")
-    state.out.lines(values if all_matches else values[:1])
+    bodies: dict[str, str | None] = {}
+
+    def body(fmt: str) -> str | None:   # each body fetched once, whatever is extracted
+        if fmt not in bodies:
+            bodies[fmt] = _body(client, sid, found, fmt)
+        return bodies[fmt]
+
+    results: dict[str, list[str]] = {}
+    for item, extractor in extractors:
+        values = extractor.run(lambda: body("text"), lambda: body("html"))
+        if not values:
+            what = {"link": "link", "code": "4-8 digit code"}.get(extractor.kind,
+                                                                   f"match for /{item}/")
+            raise MailtrapError(f"message {found.get('id')} matched but has no {what} in "
+                                "its body",
+                                hint="narrow the filters (--subject, --to) to the message "
+                                "you want")
+        results[item] = values if all_matches else values[:1]
+    if len(results) == 1:
+        state.out.lines(next(iter(results.values())))
+    else:
+        state.out.named_lines({k: v if all_matches else v[0] for k, v in results.items()})
 
 
 def _body(client: Any, sid: int, message: dict[str, Any], fmt: str) -> str | None:

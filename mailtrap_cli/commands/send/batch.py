@@ -79,8 +79,8 @@ def batch(
         min=1, max=64, metavar="N", help="Requests in flight at once.")] = 8,
     rate: Annotated[str, typer.Option(
         metavar="N/SECONDS", help="At most N requests per SECONDS (the API allows 150 per "
-        "10 s per token), each counted until SECONDS after its answer; slows down further "
-        "on 429.")] = "150/10s",
+        "10 s per token), started evenly a little under N/SECONDS, each counted until "
+        "SECONDS after its answer; a 429 slows the pace by 10%.")] = "150/10s",
     chunk_size: Annotated[int, typer.Option(
         "--chunk-size", min=1, max=500, metavar="N", help="Messages per request.")] = 500,
     journal: Annotated[str | None, typer.Option(
@@ -98,6 +98,9 @@ def batch(
     retry_rejected: Annotated[bool, typer.Option(
         "--retry-rejected", help="Send again the rows the API rejected in an earlier run.")
     ] = False,
+    reconcile: Annotated[bool, typer.Option(
+        "--reconcile", help="Send nothing: look the rows of unknown outcome up in the "
+        "email logs, mark those found as sent and release those never sent.")] = False,
     dry_run: DryRunOpt = False,
 ) -> None:
     """Send many messages: the API's batch JSON, or a CSV / JSONL file of recipients.
@@ -108,21 +111,30 @@ def batch(
     else a custom variable (--vars-as chooses). JSONL: one object per line
     with the same keys, or a complete request item with `to` (sent as it is).
     The shared part (from, subject, body, template...) comes from flags or
-    --base. Batch JSON, the API's own
-    {base, requests}, is read whole: use CSV or JSONL for large sends.
+    --base. Batch JSON is the API's own {base, requests}. Every input streams
+    from disk: memory stays flat at a million rows.
 
-    Rows stream from disk in chunks of up to 500 messages, several requests at
-    a time under a client-side rate limit that slows down on 429. A journal
+    Rows go in chunks of up to 500 messages, several requests at a time, paced
+    evenly under the client-side rate limit (--rate) so that any way the
+    server counts it (fixed or sliding windows, token bucket) is met without
+    bursts; a 429 slows the pace a little. A chunk answered 413 (too large) is
+    split in halves; a single message still too large is rejected. A journal
     records every chunk's outcome and message ids as it happens: run the same
     command again after a crash, kill or Ctrl-C and only rows never accepted
     are sent. A chunk whose outcome is unknown (timeout, 5xx, connection lost
     after sending) is reported and not resent unless --resend-unknown; rows the
-    API rejected are not resent unless --retry-rejected.
+    API rejected are not resent unless --retry-rejected. --reconcile settles
+    unknown rows from the email logs instead (live streams): found ones become
+    sent, chunks that never went out are released for the next run, and what
+    cannot be decided is said and stays unknown (exit 8).
 
-    Invalid rows are reported as `file:line: reason` and never sent. The
-    summary (sent, rejected, unknown, journal) goes to stdout. Exit 0 when
-    every row was sent, 8 when any row is rejected or unknown, 2 for bad input
-    before anything was sent, 130 on Ctrl-C (rerun to continue).
+    Invalid rows are reported as `file:line: reason`, counted as `invalid`
+    (not `rejected`: the API never saw them) and never sent. The summary
+    (sent, rejected, invalid, unknown, journal) goes to stdout. --dry-run
+    prints the first request and the counts; it never reads or writes the
+    journal. Exit 0 when every row was sent, 8 when any row is rejected,
+    invalid or unknown, 2 for bad input before anything was sent (a file with
+    no valid row included), 130 on Ctrl-C (rerun to continue).
 
     \b
     Examples:
@@ -133,6 +145,8 @@ def batch(
       mailtrap send batch batch.json --sandbox 123 --dry-run
       mailtrap send batch --csv users.csv --from app@example.com --subject Hi \\
           --text Hello --resend-unknown
+      mailtrap send batch --csv users.csv --from app@example.com --subject Hi \\
+          --text Hello --reconcile
     """
     from mailtrap_cli.commands.send import batch_run
 
@@ -147,5 +161,6 @@ def batch(
         state, source=source, csv=csv, jsonl=jsonl, base_file=base_file, flags=flags,
         vars_as=vars_as, stream=stream, sandbox=sandbox, concurrency=concurrency, rate=rate,
         chunk_size=chunk_size, journal=journal, new_journal=new_journal, force=force,
-        resend_unknown=resend_unknown, retry_rejected=retry_rejected, dry_run=dry_run)
+        resend_unknown=resend_unknown, retry_rejected=retry_rejected, dry_run=dry_run,
+        reconcile=reconcile)
 

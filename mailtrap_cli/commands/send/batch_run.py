@@ -28,6 +28,10 @@ from mailtrap_cli.batch.build import Builder, is_request
 from mailtrap_cli.message import MAX_BATCH_BYTES
 
 
+class NothingValid(UsageError):
+    """Every row of the input is invalid: exit 2, nothing sent."""
+
+
 def _input(source: str | None, csv: str | None, jsonl: str | None) -> tuple[str, str]:
     given = [(kind, path) for kind, path in (("json", source), ("csv", csv),
                                              ("jsonl", jsonl)) if path is not None]
@@ -103,7 +107,7 @@ def run(state: Any, *, source: str | None, csv: str | None, jsonl: str | None,
         base_file: str | None, flags: dict[str, Any], vars_as: str | None, stream: str | None,
         sandbox: int | None, concurrency: int, rate: str, chunk_size: int,
         journal: str | None, new_journal: bool, force: bool, resend_unknown: bool,
-        retry_rejected: bool, dry_run: bool) -> None:
+        retry_rejected: bool, dry_run: bool, reconcile: bool = False) -> None:
     from mailtrap_cli.batch.journal import Journal
     from mailtrap_cli.batch.limiter import parse_rate
 
@@ -129,6 +133,11 @@ def run(state: Any, *, source: str | None, csv: str | None, jsonl: str | None,
         raise UsageError("give either --new-journal or --force, not both")
     chosen = compose.stream_and_sandbox(state, stream, sandbox)
     target = f"sandbox:{sandbox}" if chosen == "sandbox" else chosen
+    if reconcile:
+        from mailtrap_cli.commands.send.reconcile import check_flags
+
+        check_flags(chosen=chosen, resend_unknown=resend_unknown, new_journal=new_journal,
+                    is_sandbox=chosen == "sandbox")
     regular = rd.is_regular(path)
     if not regular and journal is None and not dry_run:
         what = "stdin" if path == rd.STDIN else f"{path} (not a regular file)"
@@ -176,13 +185,29 @@ def run(state: Any, *, source: str | None, csv: str | None, jsonl: str | None,
         header = {"fingerprint": _fingerprint(kind, digest, base, builder.vars_as, target),
                   "input": path if path == rd.STDIN else str(Path(path).resolve()),
                   "kind": kind, "target": target}
-        writer, resume, note = Journal.open(journal_path, header, new=new_journal,
-                                            force=force, write=not dry_run)
+        if dry_run:
+            # A dry run shows what the file holds: it neither reads nor writes the journal.
+            from mailtrap_cli.batch.journal import Resume
+
+            writer, resume, note = None, Resume(), None
+        else:
+            fresh = not journal_path.exists()
+            writer, resume, note = Journal.open(journal_path, header, new=new_journal,
+                                                force=force)
         if note:
             state.out.info(note)
         if resume.damaged:
             state.out.warn(f"journal {journal_path}: {resume.damaged} unreadable line(s) "
                            "ignored; their chunks count as unknown")
+        if reconcile:  # commands/send/reconcile.py: sends nothing
+            from mailtrap_cli.commands.send import reconcile as settle
+
+            try:
+                settle.run(state, journal_path, resume, records, builder, base, writer)
+            finally:
+                if writer is not None:
+                    writer.close()
+            return
         total = None
         if kind == "json":
             total = source_input.count
@@ -197,6 +222,11 @@ def run(state: Any, *, source: str | None, csv: str | None, jsonl: str | None,
         finally:
             if writer is not None:
                 writer.close()   # and its lock, whatever stopped the run
+    except NothingValid:
+        if not dry_run and fresh:
+            # Nothing was sent: a rerun with the rows fixed starts clean.
+            journal_path.unlink(missing_ok=True)
+        raise
     finally:
         source_input.close()
 
@@ -213,8 +243,13 @@ def _send(state: Any, source_input: Any, records: Any, builder: Builder, resume:
 
     out = state.out
     build = {"csv": builder.recipient, "jsonl": builder.build, "json": builder.request}[kind]
+    from mailtrap_cli.batch.limiter import RateLimiter
+
     totals = Totals()
-    view = BatchProgress(out, kind, source_input.label, None if dry_run else total)
+    limiter = RateLimiter(*limit)
+    view = BatchProgress(out, kind, source_input.label, None if dry_run else total,
+                         pace=lambda: limiter.rate * min(chunk_size, total or chunk_size),
+                         totals=totals)
     stream_name = "transactional" if chosen == "sandbox" else chosen
     chunks = plan(records, build, resume=resume, totals=totals, events=view,
                   first_index=resume.next_chunk, chunk_size=chunk_size,
@@ -231,12 +266,13 @@ def _send(state: Any, source_input: Any, records: Any, builder: Builder, resume:
         body["requests"] = first.requests if first else []
         state.perform(sending.batch_call(body, stream=stream_name, sandbox_id=sandbox),
                       dry_run=True)
-        skipped = totals.skipped_sent + totals.skipped_rejected + totals.skipped_unknown
-        out.info(f"would send {rows} row(s) in {more} request(s); {totals.invalid} invalid, "
-                 f"{skipped} done by an earlier run (journal {journal_path})")
+        out.info(f"would send {rows} row(s) in {more} request(s); {totals.invalid} invalid "
+                 "(the journal is not read: a real run skips what earlier runs sent)")
+        if not rows and totals.invalid:
+            raise NothingValid(f"{source_input.label}: no valid row ({totals.invalid} invalid)",
+                               hint="fix the rows listed above; nothing would be sent")
         return
     from mailtrap_cli.api.client import RetryPolicy
-    from mailtrap_cli.batch.limiter import RateLimiter
     from mailtrap_cli.batch.runner import Runner
     from mailtrap_cli.batch.sender import BatchSender
     from mailtrap_cli.views.batch import outcome_line, summary
@@ -245,7 +281,7 @@ def _send(state: Any, source_input: Any, records: Any, builder: Builder, resume:
     policy = RetryPolicy.from_env()
     runner = Runner(
         senders=lambda: BatchSender(state.make_client, stream=stream_name, sandbox_id=sandbox),
-        journal=writer, limiter=RateLimiter(*limit), base=base, concurrency=concurrency,
+        journal=writer, limiter=limiter, base=base, concurrency=concurrency,
         events=view, totals=totals, backoff=policy.backoff, max_sleep=policy.max_sleep)
     started = time.monotonic()
     try:
@@ -267,7 +303,11 @@ def _send(state: Any, source_input: Any, records: Any, builder: Builder, resume:
         out.warn(f"interrupted: {outcome_line(data)}; run the same command again to send "
                  f"the rest (journal {journal_path})")
         raise typer.Exit(130)
-    if (data["rejected"] or data["unknown"] or data["skipped_rejected"]
+    if totals.invalid and not (totals.requests or data["skipped_already_sent"]
+                               or data["skipped_rejected"] or data["skipped_unknown"]):
+        raise NothingValid(f"{source_input.label}: no valid row ({totals.invalid} invalid); "
+                           "nothing was sent", hint="fix the rows listed above and run again")
+    if (data["rejected"] or data["invalid"] or data["unknown"] or data["skipped_rejected"]
             or data["skipped_unknown"]):
         hint = f"rows are listed in the summary and in the journal {journal_path}"
         if data["unknown"] or data["skipped_unknown"]:
