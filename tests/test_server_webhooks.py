@@ -245,3 +245,40 @@ def test_every_webhook_type_can_be_created_and_read(server):
         got = server.call("GET", f"/api/webhooks/{data['id']}").json()["data"]
         assert got["inbound_inbox_id"] == extra.get("inbound_inbox_id")
         assert got.get("event_types") == extra.get("event_types")
+
+
+def test_test_addresses_make_the_events_the_email_logs_record(server):
+    with receiver() as r:
+        create(server, url=r.url, event_types=["delivery", "open", "click", "spam_complaint",
+                                                "soft_bounce", "reject", "suspension"])
+        send(server, "ann+open@example.com", "bob+click@example.com", "spam@example.com",
+             "soft-bounce@example.com", "reject@example.com", "suspension+x@example.com")
+        flush(server)
+        events = events_of(r.requests)
+    assert [(e["email"].split("@")[0], e["event"]) for e in events] == [
+        ("ann+open", "delivery"), ("ann+open", "open"),
+        ("bob+click", "delivery"), ("bob+click", "open"), ("bob+click", "click"),
+        ("spam", "delivery"), ("spam", "spam"), ("soft-bounce", "soft bounce"),
+        ("reject", "reject"), ("suspension+x", "suspension")]
+    assert all(event_problems(e) == [] for e in events)
+
+
+def test_a_suppressed_address_is_rejected_when_the_server_keeps_suppressions(server):
+    store = server.app.store
+    if store.one("SELECT name FROM sqlite_master WHERE name = 'suppressions'") is None:
+        store.script("CREATE TABLE suppressions (email TEXT, sending_stream TEXT)")
+    # Whatever else the suppressions area keeps, fill its required columns.
+    required = {c["name"]: c for c in store.all("PRAGMA table_info(suppressions)")
+                if c["notnull"] and c["dflt_value"] is None and not c["pk"]}
+    row = {name: "x" for name in required}
+    row.update(email="Gone@Example.com", sending_stream="any")
+    with store.tx() as conn:
+        conn.execute(f"INSERT INTO suppressions ({', '.join(row)}) "
+                     f"VALUES ({', '.join('?' for _ in row)})", tuple(row.values()))
+    with receiver() as r:
+        create(server, url=r.url, event_types=["delivery", "reject"])
+        send(server, "gone@example.com", "ann@example.com")
+        flush(server)
+        events = events_of(r.requests)
+    assert [(e["email"], e["event"]) for e in events] == [
+        ("gone@example.com", "reject"), ("ann@example.com", "delivery")]

@@ -22,7 +22,7 @@ from mailtrap_cli.local import email_logs, mailstore, routes_inbound
 from mailtrap_cli.local.mime import build_mime
 from mailtrap_cli.local.router import HTTPError, Request, Router, send_error
 from mailtrap_cli.local.routes_templates import find_by_uuid, render_template
-from mailtrap_cli.local.routes_webhooks import message_events
+from mailtrap_cli.local.routes_webhooks import plan_events, publish
 from mailtrap_cli.local.store import dumps, loads, now_iso
 from mailtrap_cli.message import (
     MAX_BATCH_BYTES,
@@ -139,10 +139,13 @@ def _store(app: Any, conn: Any, done: list[Prepared], stream: str,
             lambda item=item: build_mime(item.message, message_id=item.message_ids[0]))
 
 
-def _announce(app: Any, done: list[Prepared], stream: str, sandbox_id: int | None) -> None:
-    """Webhook events for committed live sends (routes_webhooks); none for sandboxes."""
-    if sandbox_id is None:
-        message_events(app, stream, [(item.message, mid, rcpt) for item in done
+def _events(app: Any, done: list[Prepared], stream: str, sandbox_id: int | None
+            ) -> list[dict[str, Any]]:
+    """Webhook events of live sends (routes_webhooks), planned before they are
+    stored and published after; none for sandboxes."""
+    if sandbox_id is not None:
+        return []
+    return plan_events(app, stream, [(item.message, mid, rcpt) for item in done
                                      for mid, rcpt in zip(item.message_ids, item.recipients,
                                                           strict=True)])
 
@@ -157,9 +160,10 @@ def _send(app: Any, req: Request, stream: str, sandbox_id: int | None) -> Any:
         item = prepare(app, _body(req), size_limit=limit)
     except Rejected as exc:
         raise send_error(exc.status, *exc.errors) from None
+    events = _events(app, [item], stream, sandbox_id)
     with app.store.tx() as conn:
         _store(app, conn, [item], stream, sandbox_id)
-    _announce(app, [item], stream, sandbox_id)
+    publish(app, stream, events)
     return {"success": True, "message_ids": item.message_ids}
 
 
@@ -198,9 +202,10 @@ def _batch(app: Any, req: Request, stream: str, sandbox_id: int | None) -> Any:
         done.append(item)
         responses.append({"success": True, "message_ids": item.message_ids})
     if done:
+        events = _events(app, done, stream, sandbox_id)
         with app.store.tx() as conn:
             _store(app, conn, done, stream, sandbox_id)
-        _announce(app, done, stream, sandbox_id)
+        publish(app, stream, events)
     return {"success": True, "responses": responses, "errors": []}
 
 

@@ -6,11 +6,13 @@ built-in server sends to them.
   [..]}}`, unknown ids 404 `{"error": "Not Found"}`.
 - Events: every accepted live send (transactional or bulk) produces one event
   per recipient for each active `email_sending` webhook of that stream that
-  subscribed to it: `delivery`, or by the recipient's local part (before any
-  `+tag`) `bounce@…` -> bounce, `soft-bounce@…` -> soft bounce, `reject@…` ->
-  reject, `suspension@…` -> suspension. Opens, clicks, unsubscribes and spam
-  complaints happen on request: `POST /_local/events {"message_id", "event",
-  "url"?}`. Events are delivered by local/webhook_delivery.py.
+  subscribed to it, by `outcomes()`: `delivery`; `bounce@…`, `soft-bounce@…`,
+  `reject@…`, `suspension@…` (before any `+tag`) that event instead; `+open` /
+  `+click` in the local part add an open / a click, `spam@…` a spam complaint;
+  a suppressed address is rejected (the email logs follow the same rules).
+  More opens, clicks, unsubscribes and complaints on request: `POST
+  /_local/events {"message_id", "event", "url"?}`. Events are delivered by
+  local/webhook_delivery.py.
 - `/_local/webhooks/flush` waits for delivery (tests, scripts),
   `/_local/webhooks/deliveries` lists the attempts, `/_local/webhooks/config`
   sets `{attempts, backoff, timeout}` of the retries.
@@ -257,15 +259,45 @@ def _subscribers(app: Any, stream: str) -> list[dict[str, Any]]:
     return rows
 
 
-def outcome_for(email: str) -> str:
-    """`delivery`, or what a test address asks for (TEST_LOCAL_PARTS)."""
-    local = email.rpartition("@")[0].split("+", 1)[0].lower()
-    return TEST_LOCAL_PARTS.get(local, "delivery")
+def _suppressed(app: Any, email: str, stream: str) -> bool:
+    """On the suppression list (when the server keeps one: routes_suppressions)."""
+    import sqlite3
+
+    try:
+        row = app.store.one("SELECT 1 AS x FROM suppressions WHERE lower(email) = lower(?) "
+                            "AND sending_stream IN (?, 'any') LIMIT 1", (email, stream))
+    except sqlite3.Error:
+        return False
+    return row is not None
+
+
+def outcomes(app: Any, email: str, stream: str) -> list[str]:
+    """The events a live send to `email` makes, by the same rules as the email
+    logs: a suppressed address is rejected; `bounce@`, `soft-bounce@`, `reject@`,
+    `suspension@` (before any +tag) get that event; otherwise `delivery`, plus
+    `open` for `+open` or `+click` in the local part, `click` for `+click`, and a
+    spam complaint for `spam@`."""
+    local = email.rpartition("@")[0].lower()
+    base = local.split("+", 1)[0]
+    if _suppressed(app, email, stream):
+        return ["reject"]
+    if base in TEST_LOCAL_PARTS:
+        return [TEST_LOCAL_PARTS[base]]
+    kinds = ["delivery"]
+    if "+open" in local or "+click" in local:
+        kinds.append("open")
+    if "+click" in local:
+        kinds.append("click")
+    if base == "spam":
+        kinds.append("spam_complaint")
+    return kinds
 
 
 def publish(app: Any, stream: str, events: list[dict[str, Any]]) -> int:
     """Queue `events` (settings name in `_type`) for every matching webhook; the
     number of (webhook, event) pairs queued."""
+    if not events:
+        return 0
     hooks = _subscribers(app, stream)
     queued = 0
     for hook in hooks:
@@ -291,13 +323,16 @@ def _event(kind: str, message: dict[str, Any], message_id: str, email: str, stre
     return event
 
 
-def message_events(app: Any, stream: str, sent: list[tuple[dict[str, Any], str, str]]) -> int:
-    """Events for accepted live sends: (message, message_id, recipient) each."""
-    if not app.store.one("SELECT 1 AS x FROM webhooks WHERE active = 1 LIMIT 1"):
-        return 0
-    events = [_event(outcome_for(email), message, message_id, email, stream)
-              for message, message_id, email in sent]
-    return publish(app, stream, events)
+def plan_events(app: Any, stream: str, sent: list[tuple[dict[str, Any], str, str]]
+                ) -> list[dict[str, Any]]:
+    """Events for live sends about to be stored: (message, message_id, recipient)
+    each. Called before the send's transaction, so an address this very send
+    puts on the suppression list (a hard bounce) still reads as it was."""
+    if not sent or not app.store.one("SELECT 1 AS x FROM webhooks WHERE active = 1 LIMIT 1"):
+        return []
+    return [_event(kind, message, message_id, email, stream)
+            for message, message_id, email in sent
+            for kind in outcomes(app, email, stream)]
 
 
 # -- /_local -----------------------------------------------------------------------
