@@ -10,6 +10,8 @@ import pytest
 from mailtrap_cli.local.router import Request
 from tests.memory_probe import peak_kib
 
+# 60 list requests a minute would make 400 pages take 7 minutes: pacing is tested below.
+UNPACED = "email_logs_list=off,token=off"
 SEND = ["send", "email", "--from", "App <app@example.com>", "--text", "hello"]
 
 
@@ -152,14 +154,36 @@ def test_logs_list_stops_at_a_page_unless_all(cli, server):
 def test_logs_all_over_20000_entries_in_order_in_flat_memory(server, tmp_path):
     server.call("POST", "/_local/email_logs", json={"count": 500})
     code, small = peak_kib(["logs", "list", "--all", "-o", "jsonl"], server.url,
-                           tmp_path / "small.jsonl")
+                           tmp_path / "small.jsonl", UNPACED)
     assert code == 0
     server.call("POST", "/_local/email_logs", json={"count": 19500, "to": "x{n}@big.test"})
     out = tmp_path / "all.jsonl"
-    code, big = peak_kib(["logs", "list", "--all", "-o", "jsonl"], server.url, out)
+    code, big = peak_kib(["logs", "list", "--all", "-o", "jsonl"], server.url, out, UNPACED)
     assert code == 0
     seen = [json.loads(line)["to"] for line in out.read_text().splitlines()]
     expected = [f"user{n}@example.com" for n in range(500)] + [
         f"x{n}@big.test" for n in range(19500)]
     assert seen == expected[::-1]                        # every entry once, newest first
     assert big - small < 4_000, (small, big)             # KiB
+
+
+def test_logs_all_is_paced_under_the_family_limit_without_a_429(cli, server, monkeypatch):
+    server.call("POST", "/_local/email_logs", json={"count": 260})
+    server.configure(family_limits={"email_logs_list": "fixed:2/1s"})
+    monkeypatch.setenv("MAILTRAP_RATE_LIMITS", "email_logs_list=2/1s")
+    result = cli("logs", "list", "--all", "-o", "jsonl")
+    assert result.code == 0, result
+    assert len(result.stdout.splitlines()) == 260
+    statuses = [r["status"] for r in server.requests(path="/api/email_logs")]
+    assert statuses == [200] * 6, statuses
+
+
+def test_stats_runs_over_the_family_limit_wait_it_out(cli, server, monkeypatch):
+    """Each run paces itself; runs in a row can still meet the limit (the pacer lives
+    in one process), and then the 429 is waited out, not reported."""
+    server.configure(family_limits={"stats": "fixed:2/1s"})
+    monkeypatch.setenv("MAILTRAP_RATE_LIMITS", "stats=2/1s")
+    for group in ("summary", "domains", "categories"):
+        assert cli("stats", group, "-o", "json").code == 0
+    statuses = [r["status"] for r in server.requests(path="/api/stats")]
+    assert statuses.count(200) == 3 and set(statuses) <= {200, 429}

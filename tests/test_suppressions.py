@@ -8,6 +8,9 @@ import pytest
 
 from tests.memory_probe import peak_kib
 
+# 10 requests a minute would make 26 pages take 100 s: pacing has its own test below.
+UNPACED = "suppressions=off,token=off"
+
 
 def _domain(cli):
     return str(cli("domains", "create", "example.com", "-o", "json").json()["id"])
@@ -49,11 +52,12 @@ def test_bounce_address_is_suppressed_by_a_send(cli, server):
 def test_all_over_25000_in_order_in_flat_memory(server, tmp_path):
     server.call("POST", "/_local/suppressions", json={"count": 1000})
     code, small = peak_kib(["suppressions", "list", "--all", "-o", "jsonl"], server.url,
-                           tmp_path / "small.jsonl")
+                           tmp_path / "small.jsonl", UNPACED)
     assert code == 0
     server.call("POST", "/_local/suppressions", json={"count": 24000, "email": "u{n}@x.test"})
     out = tmp_path / "all.jsonl"
-    code, big = peak_kib(["suppressions", "list", "--all", "-o", "jsonl"], server.url, out)
+    code, big = peak_kib(["suppressions", "list", "--all", "-o", "jsonl"], server.url, out,
+                         UNPACED)
     assert code == 0
     emails = [json.loads(line)["email"] for line in out.read_text().splitlines()]
     assert emails == [f"user{n}@example.com" for n in range(1000)] + [
@@ -85,3 +89,16 @@ def test_opt_outs_all_follows_the_body_cursor(cli, server):
                 json={"count": 2100, "table": "tracking_opt_outs"})
     result = cli("suppressions", "opt-outs", "list", "--all", "-o", "jsonl")
     assert len(result.jsonl()) == 2100
+
+
+def test_all_is_paced_under_the_family_limit_without_a_429(cli, server, monkeypatch):
+    """suppressions allow 10 requests a minute: here 3 a second on both sides, and 6
+    pages go through with no 429 at all."""
+    server.call("POST", "/_local/suppressions", json={"count": 5500})
+    server.configure(family_limits={"suppressions": "fixed:3/1s"})
+    monkeypatch.setenv("MAILTRAP_RATE_LIMITS", "suppressions=3/1s")
+    result = cli("suppressions", "list", "--all", "-o", "jsonl")
+    assert result.code == 0, result
+    assert len(result.stdout.splitlines()) == 5500
+    statuses = [r["status"] for r in server.requests(path="/api/suppressions")]
+    assert statuses == [200] * 6, statuses

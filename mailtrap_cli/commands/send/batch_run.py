@@ -185,7 +185,10 @@ def run(state: Any, *, source: str | None, csv: str | None, jsonl: str | None,
         header = {"fingerprint": _fingerprint(kind, digest, base, builder.vars_as, target),
                   "input": path if path == rd.STDIN else str(Path(path).resolve()),
                   "kind": kind, "target": target}
-        if dry_run:
+        if dry_run and reconcile:
+            # --reconcile --dry-run: what the journal says, settled but not written.
+            writer, resume, note = Journal.open(journal_path, header, force=force, write=False)
+        elif dry_run:
             # A dry run shows what the file holds: it neither reads nor writes the journal.
             from mailtrap_cli.batch.journal import Resume
 
