@@ -110,13 +110,13 @@ def root(
     version: bool = typer.Option(False, "--version", is_eager=True, callback=_version,
                                  help="Print the version and exit."),
 ) -> None:
-    """Mailtrap from the command line: sending, the testing sandbox, templates,
-    webhooks, and any endpoint.
+    """Mailtrap from the command line: the whole API, and a built-in server.
 
-    Every other API area (contacts, domains, stats...) is
-    reachable through `mailtrap api`. Output is a table on a terminal and JSON
-    when piped (-o to choose). `--profile local` talks to the built-in server:
-    no account needed.
+    Sending, the testing sandbox, templates, webhooks, contacts, campaigns,
+    domains, suppressions, stats, logs, inbound mail and account
+    administration; any other endpoint through `mailtrap api`. Output is a
+    table on a terminal and JSON when piped (-o to choose). `--profile local`
+    talks to the built-in server: no account needed.
     """
 
 
