@@ -199,3 +199,27 @@ def test_a_retry_after_date_without_a_zone_is_utc(cli, server, arrivals, monkeyp
     assert result.code == 0, result
     [gap] = arrivals.gaps("POST", SEND)
     assert 1.0 <= gap < 5, gap
+
+
+def test_batch_stops_when_asked_to_wait_longer_than_it_would(cli, server, arrivals, tmp_path,
+                                                             run_mailtrap):
+    """Retry-After: 3600 is past what a run waits (30 s): it stops at once, sends
+    nothing twice, and a rerun sends the rows. (A subprocess with a time limit: a
+    run that did wait the hour fails here in seconds.)"""
+    import subprocess
+
+    server.fault(status=429, count=1, retry_after="3600", path=BATCH)
+    path = csv_file(tmp_path, numbered(4))
+    started = time.monotonic()
+    try:
+        result = run_mailtrap("send", "batch", "--csv", str(path), *PLAIN, timeout=15,
+                              env={"MAILTRAP_PROFILE": "local", "MAILTRAP_BASE_URL": server.url})
+    except subprocess.TimeoutExpired:
+        pytest.fail("send batch slept on a Retry-After of an hour")
+    assert time.monotonic() - started < 10
+    assert result.code == 6, result
+    assert "asked to wait 3600s" in result.stderr
+    assert len(arrivals.of("POST", BATCH)) == 1 and deliveries(server) == []
+    again = _batch(cli, tmp_path)
+    assert again.code == 0 and again.json()["sent"] == 4, again
+    assert len(deliveries(server)) == 4
