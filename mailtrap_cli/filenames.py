@@ -122,3 +122,37 @@ def write_new(target: Path, chunks: Iterable[bytes], *, overwrite: bool) -> int:
         tmp.unlink(missing_ok=True)
         raise
     return size
+
+
+# -- saving downloads into a folder the user named (sandbox attachments, inbound) --
+
+def make_folder(folder: Path) -> None:
+    """Create --dir (and its parents); a usage error (exit 2) when that fails."""
+    from mailtrap_cli.api.errors import UsageError
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create --dir {folder}: {exc.strerror or exc}") from None
+
+
+def refuse_existing(targets: Iterable[Path], *, force: bool) -> None:
+    """Before any download: without --force, name every file that would be overwritten."""
+    from mailtrap_cli.api.errors import UsageError
+
+    existing = [str(t) for t in targets if t.exists() or t.is_symlink()]
+    if existing and not force:
+        raise UsageError(f"{', '.join(existing)} already exist{'s' if len(existing) == 1 else ''}",
+                         hint="pass --force to overwrite, or choose another --dir")
+
+
+def save(target: Path, chunks: Iterable[bytes], *, force: bool) -> int:
+    """write_new with its failures as usage errors naming the file; the byte count."""
+    from mailtrap_cli.api.errors import UsageError
+
+    try:
+        return write_new(target, chunks, overwrite=force)
+    except FileExistsError:
+        raise UsageError(f"{target} already exists", hint="pass --force to overwrite") from None
+    except OSError as exc:
+        raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None

@@ -106,7 +106,7 @@ def download(ctx: typer.Context, message_id: MessageArg, inbox: InboxOpt,
       mailtrap inbound messages download 1700000000000123 --inbox 7 --dir ./in
       mailtrap inbound messages download 1700000000000123 --inbox 7 --raw
     """
-    from mailtrap_cli.filenames import write_new
+    from mailtrap_cli.filenames import make_folder, refuse_existing, save
 
     state = get_state(ctx)
     client = state.client()
@@ -122,23 +122,12 @@ def download(ctx: typer.Context, message_id: MessageArg, inbox: InboxOpt,
                                                           "attachments") + " to download")
         state.out.emit([], SAVED)
         return
-    try:
-        dir_.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"cannot create --dir {dir_}: {exc.strerror or exc}") from None
+    make_folder(dir_)
     targets = _plan(items, dir_)
-    existing = [str(t) for _, t in targets if t.exists() or t.is_symlink()]
-    if existing and not force:
-        raise UsageError(f"{', '.join(existing)} already exist{'s' if len(existing) == 1 else ''}",
-                         hint="pass --force to overwrite, or choose another --dir")
+    refuse_existing((t for _, t in targets), force=force)
     saved = []
     for (name, _), (url, target) in zip(items, targets, strict=True):
-        try:
-            size = write_new(target, inbound.download(client, url), overwrite=force)
-        except FileExistsError:
-            raise UsageError(f"{target} already exists", hint="pass --force") from None
-        except OSError as exc:
-            raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
+        size = save(target, inbound.download(client, url), force=force)
         state.out.success(f"saved {target.name} ({size} bytes)")
         saved.append({"filename": name, "path": str(target), "bytes": size})
     state.out.emit(saved, SAVED)

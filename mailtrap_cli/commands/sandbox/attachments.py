@@ -117,7 +117,7 @@ def download(
       mailtrap sandbox attachments download 42 --dir ./out
       mailtrap sandbox attachments download 42 7 --force
     """
-    from mailtrap_cli.filenames import write_new
+    from mailtrap_cli.filenames import make_folder, refuse_existing, save
 
     state = get_state(ctx)
     sid = _sandbox(state, sandbox)
@@ -130,25 +130,13 @@ def download(
         state.out.info(f"message {message_id} has no attachments")
         state.out.emit([], SAVED)
         return
-    try:
-        dir_.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"cannot create --dir {dir_}: {exc.strerror or exc}") from None
+    make_folder(dir_)
     targets = plan(items, dir_)
-    existing = [str(target) for _, target in targets if target.exists() or target.is_symlink()]
-    if existing and not force:
-        raise UsageError(f"{', '.join(existing)} already exist{'s' if len(existing) == 1 else ''}",
-                         hint="pass --force to overwrite, or choose another --dir")
+    refuse_existing((target for _, target in targets), force=force)
     saved = []
     for attachment, target in targets:
-        try:
-            size = write_new(target, attachments.download(client, sid, message_id, attachment),
-                             overwrite=force)
-        except FileExistsError:
-            raise UsageError(f"{target} already exists",
-                             hint="pass --force to overwrite") from None
-        except OSError as exc:
-            raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
+        size = save(target, attachments.download(client, sid, message_id, attachment),
+                    force=force)
         state.out.success(f"saved {target.name} ({size} bytes)")
         saved.append({"id": attachment.get("id"), "filename": attachment.get("filename"),
                       "path": str(target), "bytes": size})
