@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import os
-import select
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from mailtrap_cli.config import load_file
 from mailtrap_cli.local.http import RunningServer
+from tests.terminal import run_on_terminal
 
 TOKEN = "secret-token-0123456789-wxyz"
 
@@ -152,43 +150,15 @@ def test_login_warns_when_the_environment_token_wins(mt):
 
 def test_login_on_a_terminal_prompts_without_echo(server, isolated, cfg):
     """The hidden prompt, through a real pseudo-terminal."""
-    import pty
-    import signal
     import termios
 
-    env = {**os.environ, "MAILTRAP_BASE_URL": server.url}
-    pid, fd = pty.fork()
-    if pid == 0:  # child: the CLI with the pty as its terminal
-        os.execve(sys.executable, [sys.executable, "-m", "mailtrap_cli", "auth", "login"], env)
-    seen = b""
-    sent = False
-    status = None
-    deadline = time.monotonic() + 20
-    try:
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([fd], [], [], 0.05)
-            if ready:
-                try:
-                    chunk = os.read(fd, 4096)
-                except OSError:  # EIO: the child closed the terminal
-                    chunk = b""
-                if not chunk:
-                    break
-                seen += chunk
-            # Type only once the prompt has turned echo off (else it flushes our input).
-            if not sent and b"API token" in seen and not termios.tcgetattr(fd)[3] & termios.ECHO:
-                os.write(fd, TOKEN.encode() + b"\r")
-                sent = True
-        while status is None and time.monotonic() < deadline:
-            done, raw = os.waitpid(pid, os.WNOHANG)
-            status = raw if done else time.sleep(0.05)
-    finally:
-        if status is None:  # never leave a child waiting on a terminal
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-        os.close(fd)
-    assert status is not None, seen
-    assert os.waitstatus_to_exitcode(status) == 0, seen
+    def ready(seen: bytes, fd: int) -> bool:
+        # Type only once the prompt has turned echo off (else it flushes our input).
+        return b"API token" in seen and not termios.tcgetattr(fd)[3] & termios.ECHO
+
+    code, seen = run_on_terminal(["auth", "login"], {"MAILTRAP_BASE_URL": server.url},
+                                 TOKEN.encode(), ready=ready, timeout=20)
+    assert code == 0, seen
     assert TOKEN.encode() not in seen
     assert b"logged in" in seen
     assert read(cfg)["profiles"]["default"]["token"] == TOKEN

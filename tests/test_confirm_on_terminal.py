@@ -4,14 +4,9 @@ goes ahead; off a terminal they refuse without --yes."""
 
 from __future__ import annotations
 
-import os
-import select
-import signal
-import sys
-import time
-
 import pytest
 
+from tests import terminal
 from tests.sandbox_mail import make_message, store
 
 PROMPT = b"Delete message"
@@ -19,41 +14,9 @@ PROMPT = b"Delete message"
 
 def run_on_terminal(args: list[str], env: dict[str, str], answer: bytes
                     ) -> tuple[int, bytes]:
-    """The entry point with a pty as its terminal (stdin, stdout, stderr); types
-    `answer` once the prompt shows. (exit code, everything it wrote)."""
-    import pty
-
-    full_env = {**os.environ, **env}
-    pid, fd = pty.fork()
-    if pid == 0:  # child
-        os.execve(sys.executable, [sys.executable, "-m", "mailtrap_cli", *args], full_env)
-    seen, sent, status = b"", False, None
-    deadline = time.monotonic() + 30
-    try:
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([fd], [], [], 0.05)
-            if ready:
-                try:
-                    chunk = os.read(fd, 4096)
-                except OSError:   # EIO: the child closed the terminal
-                    chunk = b""
-                if not chunk:
-                    break
-                seen += chunk
-            if not sent and PROMPT in seen and b"]:" in seen:
-                os.write(fd, answer + b"\r")
-                sent = True
-        while status is None and time.monotonic() < deadline:
-            done, raw = os.waitpid(pid, os.WNOHANG)
-            status = raw if done else time.sleep(0.05)
-    finally:
-        if status is None:   # never leave a child waiting on a terminal
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-        os.close(fd)
-    assert status is not None, seen
-    assert sent, f"no prompt: {seen!r}"
-    return os.waitstatus_to_exitcode(status), seen
+    """Types `answer` once the y/N question shows."""
+    return terminal.run_on_terminal(
+        args, env, answer, ready=lambda seen, _fd: PROMPT in seen and b"]:" in seen)
 
 
 def _exists(server, message_id: int) -> bool:
